@@ -1,0 +1,55 @@
+# One command per task; CI runs `make test` (see .ci/run).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: install tools run test unit lint typecheck fmt bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[all,dev]'
+	touch $(STAMP)
+
+## install: create .venv and install kubesmith with every optional extra and the dev tools
+install: $(STAMP)
+
+## tools: build the pinned Go tools (kubeconform, kube-apiserver, etcd, ...) into the tool cache
+tools: $(STAMP)
+	$(BIN)/kubesmith tools install
+
+## run: propose a change on a temporary copy of the example repository, offline, and open a local PR
+run: $(STAMP)
+	$(PY) examples/run_demo.py $(if $(REPO),--repo $(REPO),)
+
+## lint: ruff lint and format check
+lint: $(STAMP)
+	$(BIN)/ruff check kubesmith tests examples
+	$(BIN)/ruff format --check kubesmith tests examples
+
+## typecheck: mypy --strict on the package
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+## fmt: apply ruff's formatting and safe fixes
+fmt: $(STAMP)
+	$(BIN)/ruff check --fix kubesmith tests examples
+	$(BIN)/ruff format kubesmith tests examples
+
+## unit: the fast tests only (no external binaries or servers)
+unit: $(STAMP)
+	$(BIN)/pytest -m "not integration" -q $(PYTEST_ARGS)
+
+## test: everything: tools, lint, type check, unit and integration tests
+test: $(STAMP) tools lint typecheck
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+## bench: performance benchmarks; results in .bench/ and summarised on stdout
+bench: $(STAMP) tools
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .bench

@@ -1,0 +1,196 @@
+"""Settings, in one place: ``.kubesmith.yaml`` at the repository root, then the environment.
+
+Precedence (highest first): command-line flags (applied by the CLI through :meth:`Settings.merged`),
+environment variables (``KUBESMITH_*``, ``OPENAI_*``, ``GITHUB_*``), the repository's
+``.kubesmith.yaml``, defaults. Every section is a pydantic model, so a typo in the file is an error
+that names the key, not a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kubesmith.errors import ConfigError
+
+CONFIG_FILE = ".kubesmith.yaml"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WorkspaceSettings(_Section):
+    """Which files are manifests."""
+
+    include: tuple[str, ...] = ("**/*.yaml", "**/*.yml")
+    exclude: tuple[str, ...] = (
+        ".git/**",
+        ".github/**",
+        "**/node_modules/**",
+        "**/templates/**",
+        "**/charts/**",
+        ".kubesmith.yaml",
+        ".pre-commit-config.yaml",
+        ".pre-commit-hooks.yaml",
+        "**/.gitlab-ci.yml",
+    )
+    max_file_bytes: int = 2_000_000
+
+
+class SchemaSettings(_Section):
+    """Schema validation (kubeconform or the embedded engine)."""
+
+    enabled: bool = True
+    kube_version: str | None = None
+    strict: bool = True
+    crd_dirs: tuple[str, ...] = ()
+    engine: Literal["auto", "kubeconform", "embedded"] = "auto"
+
+
+class PolicyExemption(_Section):
+    """A resource exempted from a policy, with the reason a reviewer will read."""
+
+    policy: str
+    kind: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    reason: str
+
+
+class PolicySettings(_Section):
+    """Policy-as-code: built-in packs, user policy folders, parameters, exemptions."""
+
+    enabled: bool = True
+    packs: tuple[str, ...] = ("pss-baseline", "best-practices")
+    folders: tuple[str, ...] = ()
+    rego_folders: tuple[str, ...] = ()
+    params: dict[str, Any] = Field(default_factory=dict)
+    exemptions: tuple[PolicyExemption, ...] = ()
+
+
+class DryRunSettings(_Section):
+    """Server-side dry-run: ``off``, against a cluster (``server``), or a local ``sandbox``."""
+
+    mode: Literal["off", "server", "sandbox"] = "off"
+    kubeconfig: str | None = None
+    context: str | None = None
+    sandbox_dir: str | None = None
+
+
+class ModelSettings(_Section):
+    """The language model for the LLM planner."""
+
+    model: str | None = None
+    base_url: str | None = None
+    temperature: float = 0.0
+    max_iterations: int = 3
+    max_tokens: int = 200_000
+    max_cost_usd: float = 1.0
+    prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    """USD per million tokens (input, output) by model name; overrides the built-in table."""
+
+
+class ForgeSettings(_Section):
+    """Where pull requests go."""
+
+    kind: Literal["local", "github"] = "local"
+    base_branch: str | None = None
+    github_repo: str | None = None
+    github_api_url: str | None = None
+    labels: tuple[str, ...] = ("kubesmith",)
+    draft: bool = False
+    reviewers: tuple[str, ...] = ()
+
+
+class Settings(_Section):
+    """All of kubesmith's settings for one repository."""
+
+    workspace: WorkspaceSettings = WorkspaceSettings()
+    planner: Literal["offline", "llm", "auto"] | None = None
+    schema_: SchemaSettings = Field(default=SchemaSettings(), alias="schema")
+    policy: PolicySettings = PolicySettings()
+    dry_run: DryRunSettings = DryRunSettings()
+    llm: ModelSettings = ModelSettings()
+    forge: ForgeSettings = ForgeSettings()
+    store_url: str | None = None
+    """SQLAlchemy URL of the feedback store; default: SQLite under the repository's ``.git``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @property
+    def effective_planner(self) -> Literal["offline", "llm", "auto"]:
+        """``auto`` when a model is configured, else ``offline``, unless set explicitly."""
+        if self.planner:
+            return self.planner
+        return "auto" if self.llm.model else "offline"
+
+    def merged(self, **overrides: Any) -> Settings:
+        """A copy with dotted-key overrides applied, e.g. ``merged(**{"llm.model": "openai:x"})``.
+
+        ``None`` values are ignored, so CLI flags that were not given change nothing.
+        """
+        data = self.model_dump(by_alias=True)
+        for dotted, value in overrides.items():
+            if value is None:
+                continue
+            node = data
+            *parents, last = dotted.split(".")
+            for p in parents:
+                node = node.setdefault("schema" if p == "schema_" else p, {})
+            node[last] = value
+        return _validate(data, "overrides")
+
+
+def _validate(data: dict[str, Any], source: str) -> Settings:
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()
+        )
+        raise ConfigError(f"invalid settings in {source}: {problems}") from e
+
+
+def _from_environment(data: dict[str, Any]) -> None:
+    env = os.environ
+    llm = data.setdefault("llm", {})
+    if env.get("KUBESMITH_MODEL"):
+        llm["model"] = env["KUBESMITH_MODEL"]
+    if env.get("OPENAI_BASE_URL") and not llm.get("base_url"):
+        llm["base_url"] = env["OPENAI_BASE_URL"]
+    if env.get("KUBESMITH_PLANNER"):
+        data["planner"] = env["KUBESMITH_PLANNER"]
+    if env.get("KUBESMITH_STORE_URL"):
+        data["store_url"] = env["KUBESMITH_STORE_URL"]
+    forge = data.setdefault("forge", {})
+    if env.get("GITHUB_API_URL"):
+        forge["github_api_url"] = env["GITHUB_API_URL"]
+
+
+def load_settings(repo: Path | None = None, *, environment: bool = True) -> Settings:
+    """Read ``.kubesmith.yaml`` from ``repo`` (when present) and the environment.
+
+    Raises:
+        ConfigError: when the file is not valid YAML or names unknown settings.
+    """
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if repo is not None:
+        path = repo / CONFIG_FILE
+        if path.is_file():
+            source = str(path)
+            try:
+                loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+            except yaml.YAMLError as e:
+                raise ConfigError(f"{path}: not valid YAML: {e}") from e
+            if loaded is not None and not isinstance(loaded, dict):
+                raise ConfigError(f"{path}: expected a mapping at the top level")
+            data = dict(loaded or {})
+    if environment:
+        _from_environment(data)
+    return _validate(data, source)

@@ -1,0 +1,1 @@
+"""Forges: where proposals become pull requests (LocalForge by default, GitHubForge)."""

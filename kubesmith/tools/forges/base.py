@@ -1,0 +1,30 @@
+"""The forge interface: open or update a pull request, comment on it, read outcomes."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from kubesmith.model import Outcome, Proposal, PullRequest
+
+
+@runtime_checkable
+class Forge(Protocol):
+    """A place where proposals are reviewed.
+
+    ``open_pr`` is idempotent: the same proposal (same branch) opened twice updates the first pull
+    request rather than opening another.
+    """
+
+    name: str
+
+    def open_pr(self, proposal: Proposal, *, title: str, body: str) -> PullRequest:
+        """Publish ``proposal.branch`` and open (or update) its pull request."""
+        ...
+
+    def comment(self, pr_id: str, body: str) -> None:
+        """Add a comment to a pull request."""
+        ...
+
+    def outcomes(self) -> list[Outcome]:
+        """The current review outcome of every pull request this forge opened."""
+        ...

@@ -1,0 +1,1 @@
+"""The agent: planners, the plan → apply → validate → repair loop, and learning from feedback."""

@@ -30,9 +30,9 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so `kubesmith --version` stays fast and commands load their own dependencies.
-    from kubesmith.cli import propose, review
+    from kubesmith.cli import doctor, propose, review, tools
 
-    for module in (propose, review):
+    for module in (propose, review, tools, doctor):
         cli.add_command(module.command)
 
 

@@ -204,7 +204,9 @@ class ToolCache:
 
     def _build(self, go: Path, spec: ToolSpec, work: Path, progress: Progress) -> Path:
         ldflags = " ".join(("-s", "-w", *(f.format(version=spec.version) for f in spec.ldflags)))
-        env = {**os.environ, "GOWORK": "off", "GOFLAGS": "-buildvcs=false"}
+        # The user's GOFLAGS stay (e.g. -modcacherw) except -mod=..., which breaks `go install`.
+        flags = [f for f in os.environ.get("GOFLAGS", "").split() if not f.startswith("-mod=")]
+        env = {**os.environ, "GOWORK": "off", "GOFLAGS": " ".join([*flags, "-buildvcs=false"])}
         out = work / spec.name
         if spec.method == "install":
             env["GOBIN"] = str(work)

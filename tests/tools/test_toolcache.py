@@ -37,7 +37,7 @@ def _publish(proxy: Path, version: str, greeting: str) -> None:
             'var version = "dev"\n\n'
             "func main() { fmt.Println(greet.Text, version) }\n"
         ),
-        "greet/greet.go": f'package greet\n\n// Text is what the tool prints.\nconst Text = "{greeting}"\n',
+        "greet/greet.go": f'package greet\n\n// Text is printed.\nconst Text = "{greeting}"\n',
     }
     folder = proxy / MODULE / "@v"
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,190 @@
+"""Git operations kubesmith needs, none of which touch the user's checkout.
+
+Proposal commits are built from objects: the changed files are hashed into the object store, a
+tree is written through a temporary index, a commit is made on top of the base commit, and the
+branch ref is created last, in one atomic step. So the user's current branch, index and
+uncommitted work are never touched, and a failure at any step leaves no branch behind (at most a
+few unreachable objects that ``git gc`` collects).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+
+from kubesmith.errors import GitError, UsageError
+
+BRANCH_PREFIX = "kubesmith/"
+
+
+def slugify(text: str, limit: int = 40) -> str:
+    """A branch-safe slug of ``text``: lowercase words joined by dashes."""
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:limit].rstrip("-") or "change"
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    """What ``accept`` did: the new tip of the base branch and whether the checkout moved."""
+
+    commit: str
+    updated_checkout: bool
+
+
+class GitRepo:
+    """A repository on disk, operated through GitPython."""
+
+    def __init__(self, path: Path) -> None:
+        try:
+            self.repo = git.Repo(path, search_parent_directories=False)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
+            raise UsageError(
+                f"{path} is not a git repository; kubesmith proposes changes as git branches "
+                "(run `git init` and commit your manifests first)"
+            ) from e
+        if self.repo.bare:
+            raise UsageError(f"{path} is a bare repository; point --repo at a working tree")
+        self.root = Path(self.repo.working_tree_dir or path)
+
+    # ------------------------------------------------------------------ plumbing
+
+    def run(self, *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None) -> str:
+        """Run a git command in the repository; raise GitError with git's message on failure."""
+        full_env = {**os.environ, **(env or {})}
+        try:
+            proc = subprocess.run(
+                ["git", *args],
+                cwd=self.root,
+                env=full_env,
+                input=stdin,
+                capture_output=True,
+                check=True,
+            )
+        except subprocess.CalledProcessError as e:
+            msg = e.stderr.decode(errors="replace").strip() or e.stdout.decode(errors="replace")
+            raise GitError(f"git {args[0]} failed: {msg}") from e
+        return proc.stdout.decode().strip()
+
+    @property
+    def git_dir(self) -> Path:
+        """The common git directory (shared by linked worktrees)."""
+        return Path(self.repo.common_dir)
+
+    def current_branch(self) -> str | None:
+        """The checked-out branch, or None on a detached HEAD or an unborn branch."""
+        try:
+            return None if self.repo.head.is_detached else self.repo.active_branch.name
+        except TypeError:
+            return None
+
+    def resolve(self, rev: str) -> str:
+        """The commit id ``rev`` names."""
+        try:
+            return self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        except GitError as e:
+            raise UsageError(f"no commit {rev!r} in {self.root}") from e
+
+    def branch_exists(self, name: str) -> bool:
+        """True when ``refs/heads/<name>`` exists."""
+        return name in {h.name for h in self.repo.heads}
+
+    def delete_branch(self, name: str) -> None:
+        """Delete a branch kubesmith made (never the checked-out one)."""
+        if self.branch_exists(name) and name != self.current_branch():
+            self.run("branch", "-D", name)
+
+    def _identity_env(self) -> dict[str, str]:
+        """Author/committer fallback when the user has none configured."""
+        reader = self.repo.config_reader()
+        env: dict[str, str] = {}
+        if not (os.environ.get("GIT_AUTHOR_NAME") or reader.has_option("user", "name")):
+            env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = "kubesmith"
+        if not (os.environ.get("GIT_AUTHOR_EMAIL") or reader.has_option("user", "email")):
+            env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = "kubesmith@localhost"
+        return env
+
+    # ------------------------------------------------------------------ commits
+
+    def commit_files(
+        self, base: str, files: dict[str, str | None], message: str, branch: str
+    ) -> str:
+        """Commit ``files`` (path → new text, None = delete) on top of ``base`` as new ``branch``.
+
+        Raises:
+            GitError: when the branch already exists or git fails; no branch is left behind.
+        """
+        if self.branch_exists(branch):
+            raise GitError(f"branch {branch} already exists")
+        modes = self._modes(base, list(files))
+        with tempfile.TemporaryDirectory(prefix="kubesmith-index-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self.run("read-tree", base, env=env)
+            for path, text in files.items():
+                if text is None:
+                    self.run("update-index", "--force-remove", "--", path, env=env)
+                    continue
+                sha = self.run("hash-object", "-w", "--stdin", stdin=text.encode("utf-8"))
+                mode = modes.get(path, "100644")
+                self.run("update-index", "--add", "--cacheinfo", f"{mode},{sha},{path}", env=env)
+            tree = self.run("write-tree", env=env)
+        commit = self.run(
+            "commit-tree", tree, "-p", base, "-F", "-",
+            env=self._identity_env(), stdin=message.encode("utf-8"),
+        )  # fmt: skip
+        # The zero old-value makes ref creation fail if the branch appeared meanwhile.
+        self.run("update-ref", f"refs/heads/{branch}", commit, "0" * 40)
+        return commit
+
+    def _modes(self, rev: str, paths: list[str]) -> dict[str, str]:
+        if not paths:
+            return {}
+        out = self.run("ls-tree", "-z", rev, "--", *paths)
+        modes = {}
+        for entry in out.split("\0"):
+            if entry:
+                meta, _, path = entry.partition("\t")
+                modes[path] = meta.split()[0]
+        return modes
+
+    def diff(self, base: str, head: str) -> str:
+        """``git diff base head``."""
+        return self.run("diff", base, head)
+
+    def is_dirty(self) -> bool:
+        """True when the checkout has uncommitted changes to tracked files."""
+        return self.repo.is_dirty(untracked_files=False)
+
+    def merge(self, branch: str, into: str, message: str) -> MergeResult:
+        """Merge ``branch`` into ``into`` with a merge commit; history is never rewritten.
+
+        When ``into`` is checked out, the checkout must be clean and is updated by ``git merge``;
+        otherwise the merge is made from objects and the checkout is not involved at all.
+
+        Raises:
+            GitError: on conflicts, or when the checked-out base has uncommitted changes.
+        """
+        if self.current_branch() == into:
+            if self.is_dirty():
+                raise GitError(
+                    f"{into} is checked out with uncommitted changes; commit or stash them, "
+                    "then accept again (nothing was merged)"
+                )
+            self.run("merge", "--no-ff", "-m", message, branch, env=self._identity_env())
+            return MergeResult(self.resolve("HEAD"), updated_checkout=True)
+        base_sha, head_sha = self.resolve(into), self.resolve(branch)
+        try:
+            tree = self.run("merge-tree", "--write-tree", base_sha, head_sha).splitlines()[0]
+        except GitError as e:
+            raise GitError(f"{branch} conflicts with {into}; rebase it first: {e}") from e
+        commit = self.run(
+            "commit-tree", tree, "-p", base_sha, "-p", head_sha, "-F", "-",
+            env=self._identity_env(), stdin=message.encode("utf-8"),
+        )  # fmt: skip
+        self.run("update-ref", f"refs/heads/{into}", commit, base_sha)
+        return MergeResult(commit, updated_checkout=False)

@@ -1,0 +1,148 @@
+"""Where the store lives and how it is opened: URL resolution, SQLite tuning, migrations.
+
+The default store is a SQLite file under the repository's *common* git directory
+(``.git/kubesmith/store.db``): never committed, shared by every worktree of the repository, so a
+proposal made in a kubesmith worktree is visible from the main checkout. A team or a bot with
+several replicas points ``store_url`` (or ``KUBESMITH_STORE_URL``) at PostgreSQL instead.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+
+from kubesmith.errors import ConfigError, RunError, UsageError
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+"""How long a writer waits for another process's write lock before giving up."""
+
+WRITE_FLAG = "kubesmith_write"
+"""Connection-info key: the next transaction on this connection writes (``BEGIN IMMEDIATE``)."""
+
+
+def default_sqlite_path(repo: Path) -> Path:
+    """``<common git dir>/kubesmith/store.db`` for the repository (or worktree) at ``repo``.
+
+    Raises:
+        UsageError: when ``repo`` is not inside a git repository.
+    """
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--path-format=absolute", "--git-common-dir"],
+            cwd=repo,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError) as e:
+        raise UsageError(
+            f"{repo} is not a git repository; kubesmith keeps its store under .git "
+            "(or set KUBESMITH_STORE_URL)"
+        ) from e
+    return Path(out) / "kubesmith" / "store.db"
+
+
+def resolve_url(url: str | None, repo: Path | None) -> str:
+    """The SQLAlchemy URL to open: the argument, then settings/environment, then the default.
+
+    ``postgresql://`` and ``postgres://`` URLs are pointed at the psycopg (3) driver, the one the
+    ``store`` extra installs.
+    """
+    if url is None:
+        if repo is not None:
+            from kubesmith.config import load_settings
+
+            url = load_settings(repo).store_url
+        else:
+            url = os.environ.get("KUBESMITH_STORE_URL") or None
+    if url is None:
+        path = default_sqlite_path(repo if repo is not None else Path.cwd())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{path}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; for SQLite, WAL mode, a busy timeout and explicit transactions.
+
+    pysqlite's own transaction handling begins transactions late and never for DDL; it is switched
+    off and SQLAlchemy emits ``BEGIN`` itself, ``BEGIN IMMEDIATE`` for writers so that two
+    processes updating the store queue on the busy timeout instead of failing on a lock upgrade.
+    """
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+            _tune_sqlite(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except Exception as e:  # any driver/URL problem is a configuration problem
+        raise ConfigError(f"cannot use store URL {_safe(url)}: {e}") from e
+    return engine
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(WRITE_FLAG) else "BEGIN")
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest revision (a no-op when it is current).
+
+    Runs in one write transaction, so two processes opening a new store at once do not both
+    create the tables: the second waits, then finds the schema current.
+
+    Raises:
+        RunError: when a migration fails (the transaction is rolled back).
+    """
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    try:
+        with engine.connect() as conn:
+            conn.info[WRITE_FLAG] = True
+            if engine.dialect.name == "postgresql":
+                with conn.begin():
+                    # One migrator at a time across every replica sharing the database.
+                    conn.exec_driver_sql("SELECT pg_advisory_xact_lock(72657130)")
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, "head")
+            else:
+                with conn.begin():
+                    config.attributes["connection"] = conn
+                    command.upgrade(config, "head")
+            conn.info[WRITE_FLAG] = False
+    except Exception as e:
+        raise RunError(
+            f"cannot migrate the kubesmith store at {_safe(str(engine.url))}: {e}"
+        ) from e
+
+
+def _safe(url: str) -> str:
+    """The URL without its password, for messages."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a URL that does not even parse is shown as given
+        return url

@@ -1,0 +1,345 @@
+"""The feedback store: proposals, pull requests and review outcomes, in SQLite or PostgreSQL.
+
+Every method takes and returns frozen model values; SQLAlchemy stays inside. Each call is its
+own short transaction, so one ``Store`` can be shared by threads, and several processes (CLI
+invocations, bot replicas) can use the same database at once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from kubesmith.errors import RunError, UsageError
+from kubesmith.model import Outcome, Proposal, PullRequest, from_json, to_json
+from kubesmith.store._engine import WRITE_FLAG, make_engine, migrate, resolve_url
+from kubesmith.store._orm import OutcomeRow, ProposalRow, PullRequestRow
+from kubesmith.store.records import PullRequestRecord
+from kubesmith.store.redact import redact_outcome, redact_proposal
+
+PR_STATUSES = ("open", "accepted", "rejected", "closed")
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _like_prefix(prefix: str) -> str:
+    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+class Store:
+    """kubesmith's memory of what it proposed and what reviewers did with it.
+
+    Open it with :meth:`open`; it migrates the schema to the newest revision on the way.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """Wrap an already migrated engine; use :meth:`open` instead."""
+        self._engine = engine
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @classmethod
+    def open(cls, url: str | None = None, repo: Path | None = None) -> Store:
+        """Open (creating and migrating when needed) the store.
+
+        Args:
+            url: a SQLAlchemy URL (``sqlite:///path``, ``postgresql://user@host/db``); default:
+                ``store_url`` from the repository's settings or ``KUBESMITH_STORE_URL``, else
+                SQLite at ``<repo>/.git/kubesmith/store.db``.
+            repo: the manifests repository (any worktree of it); default: the current directory.
+
+        Raises:
+            UsageError: when no URL is given and ``repo`` is not a git repository.
+            ConfigError: when the URL names an unknown database or driver.
+            RunError: when the database cannot be reached or migrated.
+        """
+        engine = make_engine(resolve_url(url, repo))
+        try:
+            migrate(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``: lets search pick its full-text engine."""
+        return self._engine.dialect.name
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _session(self, *, write: bool = False) -> Iterator[Session]:
+        """One transaction; commits on success, rolls back and wraps database errors otherwise."""
+        try:
+            with self._engine.connect() as conn:
+                conn.info[WRITE_FLAG] = write
+                with Session(bind=conn, expire_on_commit=False) as session, session.begin():
+                    yield session
+        except SQLAlchemyError as e:
+            raise RunError(f"feedback store ({self.url}): {e}") from e
+
+    # ------------------------------------------------------------------ proposals
+
+    def save_proposal(self, proposal: Proposal) -> None:
+        """Insert or replace a proposal, with Secret values and credentials redacted."""
+        clean = redact_proposal(proposal)
+        with self._session(write=True) as s:
+            row = s.get(ProposalRow, clean.id)
+            if row is None:
+                row = ProposalRow(id=clean.id, created_at=clean.created_at)
+                s.add(row)
+            row.intent = clean.intent
+            row.planner = clean.planner
+            row.base = clean.base
+            row.branch = clean.branch
+            row.fingerprint = clean.fingerprint
+            row.data = json.dumps(to_json(clean))
+            self._after_save_proposal(s, clean)
+
+    def _after_save_proposal(self, session: Session, proposal: Proposal) -> None:
+        """Hook for indexes kept beside the proposal row (full-text search)."""
+
+    def get_proposal(self, id_or_prefix: str) -> Proposal:
+        """The proposal with this id, or the only one whose id starts with it.
+
+        Raises:
+            UsageError: when nothing or more than one proposal matches.
+        """
+        if not id_or_prefix:
+            raise UsageError("a proposal id (or a unique prefix of one) is required")
+        with self._session() as s:
+            row = s.get(ProposalRow, id_or_prefix)
+            if row is None:
+                rows = s.scalars(
+                    select(ProposalRow)
+                    .where(ProposalRow.id.like(_like_prefix(id_or_prefix), escape="\\"))
+                    .limit(6)
+                ).all()
+                if not rows:
+                    raise UsageError(f"no proposal {id_or_prefix!r} in the store")
+                if len(rows) > 1:
+                    ids = ", ".join(r.id for r in rows)
+                    raise UsageError(f"proposal id {id_or_prefix!r} is ambiguous: {ids}")
+                row = rows[0]
+            return _proposal(row)
+
+    def list_proposals(self, limit: int | None = 50) -> list[Proposal]:
+        """Proposals, newest first."""
+        with self._session() as s:
+            q = select(ProposalRow).order_by(ProposalRow.created_at.desc(), ProposalRow.id)
+            if limit is not None:
+                q = q.limit(limit)
+            return [_proposal(r) for r in s.scalars(q)]
+
+    # ------------------------------------------------------------------ pull requests
+
+    def save_pull_request(
+        self, proposal_id: str, pr: PullRequest, *, title: str, body: str, base: str, branch: str
+    ) -> None:
+        """Insert or update the record of pull request ``(pr.forge, pr.id)``."""
+        _check_status(pr.status)
+        now = _now()
+        with self._session(write=True) as s:
+            row = s.scalars(
+                select(PullRequestRow).where(
+                    PullRequestRow.forge == pr.forge, PullRequestRow.pr_id == pr.id
+                )
+            ).one_or_none()
+            if row is None:
+                row = PullRequestRow(forge=pr.forge, pr_id=pr.id, created_at=now, reason="")
+                s.add(row)
+            row.proposal_id = proposal_id
+            row.url = pr.url
+            row.status = pr.status
+            row.title = title or pr.title
+            row.body = body
+            row.base = base
+            row.branch = branch
+            row.updated_at = now
+
+    def get_pull_request(self, pr_id_or_prefix: str, forge: str | None = None) -> PullRequestRecord:
+        """The pull request with this id (or unique id prefix), on ``forge`` when given.
+
+        Raises:
+            UsageError: when nothing or more than one pull request matches.
+        """
+        if not pr_id_or_prefix:
+            raise UsageError("a pull request id (or a unique prefix of one) is required")
+        with self._session() as s:
+            exact = select(PullRequestRow).where(PullRequestRow.pr_id == pr_id_or_prefix)
+            if forge is not None:
+                exact = exact.where(PullRequestRow.forge == forge)
+            rows = s.scalars(exact.limit(6)).all()
+            if not rows:
+                q = select(PullRequestRow).where(
+                    PullRequestRow.pr_id.like(_like_prefix(pr_id_or_prefix), escape="\\")
+                )
+                if forge is not None:
+                    q = q.where(PullRequestRow.forge == forge)
+                rows = s.scalars(q.limit(6)).all()
+            where = f" on {forge}" if forge else ""
+            if not rows:
+                raise UsageError(f"no pull request {pr_id_or_prefix!r}{where} in the store")
+            if len(rows) > 1:
+                ids = ", ".join(f"{r.forge}:{r.pr_id}" for r in rows)
+                raise UsageError(f"pull request id {pr_id_or_prefix!r} is ambiguous: {ids}")
+            return _pr_record(rows[0])
+
+    def find_pull_request(self, branch: str, forge: str) -> PullRequestRecord | None:
+        """The newest pull request of ``branch`` on ``forge``: what makes ``open_pr`` idempotent."""
+        with self._session() as s:
+            row = s.scalars(
+                select(PullRequestRow)
+                .where(PullRequestRow.branch == branch, PullRequestRow.forge == forge)
+                .order_by(PullRequestRow.pk.desc())
+                .limit(1)
+            ).one_or_none()
+            return _pr_record(row) if row is not None else None
+
+    def list_pull_requests(
+        self, status: str | None = None, forge: str | None = None
+    ) -> list[PullRequestRecord]:
+        """Pull requests, newest first, optionally of one status and one forge."""
+        if status is not None:
+            _check_status(status)
+        with self._session() as s:
+            q = select(PullRequestRow).order_by(PullRequestRow.pk.desc())
+            if status is not None:
+                q = q.where(PullRequestRow.status == status)
+            if forge is not None:
+                q = q.where(PullRequestRow.forge == forge)
+            return [_pr_record(r) for r in s.scalars(q)]
+
+    def set_pull_request_status(
+        self, pr_id: str, forge: str, status: str, reason: str = ""
+    ) -> None:
+        """Record a review decision on a pull request.
+
+        Raises:
+            UsageError: for an unknown status or pull request.
+        """
+        _check_status(status)
+        with self._session(write=True) as s:
+            row = s.scalars(
+                select(PullRequestRow).where(
+                    PullRequestRow.forge == forge, PullRequestRow.pr_id == pr_id
+                )
+            ).one_or_none()
+            if row is None:
+                raise UsageError(f"no pull request {pr_id!r} on {forge} in the store")
+            row.status = status
+            row.reason = reason
+            row.updated_at = _now()
+
+    # ------------------------------------------------------------------ outcomes
+
+    def record_outcome(self, outcome: Outcome) -> None:
+        """Remember what reviewers did; recording the same pull request again updates it.
+
+        The pull request's own record (when the store has it) takes the outcome's status and
+        reason, so ``review list`` and the learning code agree.
+        """
+        _check_status(outcome.status)
+        clean = redact_outcome(outcome)
+        now = _now()
+        with self._session(write=True) as s:
+            row = s.scalars(
+                select(OutcomeRow).where(
+                    OutcomeRow.proposal_id == clean.proposal_id,
+                    OutcomeRow.forge == clean.pr.forge,
+                    OutcomeRow.pr_id == clean.pr.id,
+                )
+            ).one_or_none()
+            if row is None:
+                row = OutcomeRow(
+                    proposal_id=clean.proposal_id, forge=clean.pr.forge, pr_id=clean.pr.id
+                )
+                s.add(row)
+            row.status = clean.status
+            row.reason = clean.reason
+            row.recorded_at = now
+            row.data = json.dumps(to_json(clean))
+            pr_row = s.scalars(
+                select(PullRequestRow).where(
+                    PullRequestRow.forge == clean.pr.forge, PullRequestRow.pr_id == clean.pr.id
+                )
+            ).one_or_none()
+            if pr_row is not None and (pr_row.status, pr_row.reason) != (
+                clean.status,
+                clean.reason,
+            ):
+                pr_row.status = clean.status
+                pr_row.reason = clean.reason
+                pr_row.updated_at = now
+
+    def outcomes(
+        self,
+        *,
+        proposal_id: str | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[Outcome]:
+        """Recorded outcomes, oldest first, optionally of one proposal and one status."""
+        with self._session() as s:
+            q = select(OutcomeRow).order_by(OutcomeRow.pk)
+            if proposal_id is not None:
+                q = q.where(OutcomeRow.proposal_id == proposal_id)
+            if status is not None:
+                q = q.where(OutcomeRow.status == status)
+            if limit is not None:
+                q = q.limit(limit)
+            return [from_json(Outcome, json.loads(r.data)) for r in s.scalars(q)]
+
+
+def _check_status(status: str) -> None:
+    if status not in PR_STATUSES:
+        raise UsageError(f"unknown status {status!r}; expected one of {', '.join(PR_STATUSES)}")
+
+
+def _proposal(row: ProposalRow) -> Proposal:
+    data: Any = json.loads(row.data)
+    return from_json(Proposal, data)
+
+
+def _pr_record(row: PullRequestRow) -> PullRequestRecord:
+    return PullRequestRecord(
+        pr=PullRequest(
+            forge=row.forge,
+            id=row.pr_id,
+            url=row.url,
+            status=row.status,  # type: ignore[arg-type]  # checked on the way in
+            title=row.title,
+        ),
+        proposal_id=row.proposal_id,
+        title=row.title,
+        body=row.body,
+        base=row.base,
+        branch=row.branch,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        reason=row.reason,
+    )

@@ -1,0 +1,142 @@
+"""Validating whole files fast: what ``kubesmith validate`` runs on a repository.
+
+Parsing every document in Python just to learn that it is valid would cost more than
+kubeconform's whole run. So, per file:
+
+1. a file whose exact bytes were validated before (same schemas, strictness, engine) reuses its
+   findings from the verdict cache;
+2. the remaining files go to kubeconform *as they are*, in a few large batches;
+3. only the files kubeconform complains about (and the ones it must not see: Kustomize patches,
+   kustomization files) are parsed here, with positions, and validated document by document
+   through :meth:`SchemaValidator.validate` — so their findings are exactly the library's, with
+   lines, duplicate keys, notes and warnings.
+
+With the embedded engine, step 2 is skipped: every uncached file is parsed and validated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from kubesmith.errors import ManifestError, ToolError
+from kubesmith.model import Finding, from_json, to_json
+from kubesmith.tools.schema.located import parse_documents
+from kubesmith.tools.schema.validator import NAME, SchemaValidator, is_kustomization
+from kubesmith.tools.schema.verdict import RULE_ENGINE, RULE_INVALID_DOCUMENT, RULE_SKIPPED
+from kubesmith.tools.schema.verdict_cache import cache_key
+
+_BATCH = 4000
+_CRD = re.compile(rb"^kind:\s*[\"']?CustomResourceDefinition", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to validate: its path as findings name it, and where it is on disk."""
+
+    rel: str
+    path: Path
+    is_patch: bool = False
+
+
+def _note(file: str, message: str, severity: str = "info", line: int | None = None) -> Finding:
+    rule = RULE_SKIPPED if severity == "info" else RULE_INVALID_DOCUMENT
+    return Finding(NAME, severity, message, file=file, line=line, rule=rule)  # type: ignore[arg-type]
+
+
+def _findings_of_text(validator: SchemaValidator, f: SourceFile, raw: bytes) -> list[Finding]:
+    if b"\0" in raw:
+        return [_note(f.rel, "binary file: skipped")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return [_note(f.rel, "not UTF-8 text: skipped")]
+    try:
+        docs = parse_documents(text, f.rel, f.is_patch)
+    except ManifestError as e:
+        if "{{" in text:
+            return [_note(f.rel, "a template (Helm/Go), not plain YAML: skipped")]
+        return [_note(f.rel, str(e), "error", e.line)]
+    return validator.validate(docs)
+
+
+def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> list[Finding]:
+    """Findings for ``files`` (see the module docstring for how the work is split)."""
+    contents: dict[str, bytes] = {}
+    findings: dict[str, list[Finding]] = {}
+    for f in files:
+        try:
+            contents[f.rel] = f.path.read_bytes()
+        except OSError as e:
+            findings[f.rel] = [_note(f.rel, f"cannot read: {e}", "error")]
+    for f in files:
+        raw = contents.get(f.rel)
+        if raw is not None and _CRD.search(raw):
+            _learn_crds(validator, f, raw)
+    context = validator.context()
+    keys = {
+        f.rel: cache_key(f"{context}|file|{f.rel}|patch={f.is_patch}", contents[f.rel])
+        for f in files
+        if f.rel in contents
+    }
+    cached = validator.cache.get_many(keys.values())
+    todo: list[SourceFile] = []
+    for f in files:
+        key = keys.get(f.rel)
+        if key is None:
+            continue
+        if key in cached:
+            findings[f.rel] = [from_json(Finding, d) for d in cached[key]]
+        else:
+            todo.append(f)
+    slow = todo
+    if validator.engine == "kubeconform":
+        slow = _kubeconform_filter(validator, todo, findings)
+    for f in slow:
+        findings[f.rel] = _findings_of_text(validator, f, contents[f.rel])
+    validator.cache.put_many(
+        {
+            keys[f.rel]: [to_json(x) for x in findings[f.rel]]
+            for f in todo
+            if not any(x.rule == RULE_ENGINE for x in findings[f.rel])
+        }
+    )
+    return [x for f in files for x in findings.get(f.rel, [])]
+
+
+def _kubeconform_filter(
+    validator: SchemaValidator, todo: list[SourceFile], findings: dict[str, list[Finding]]
+) -> list[SourceFile]:
+    """Run kubeconform on the plain files; return the files that need a closer look."""
+    direct = [f for f in todo if not f.is_patch and not is_kustomization(f.rel, {})]
+    flagged: set[str] = {f.rel for f in todo} - {f.rel for f in direct}
+    by_path = {str(f.path): f for f in direct}
+    run = validator.kubeconform_run()
+    for i in range(0, len(direct), _BATCH):
+        batch = direct[i : i + _BATCH]
+        try:
+            results = run.run([str(f.path) for f in batch])
+        except ToolError as e:
+            for f in batch:
+                findings[f.rel] = [Finding(NAME, "error", str(e), file=f.rel, rule=RULE_ENGINE)]
+            continue
+        for f in batch:
+            findings[f.rel] = []
+        for r in results:
+            owner = by_path.get(str(r.get("filename", "")))
+            if owner is None:  # a result we cannot place: look at the whole batch closely
+                flagged.update(f.rel for f in batch)
+            else:
+                flagged.add(owner.rel)
+    return [f for f in todo if f.rel in flagged]
+
+
+def _learn_crds(validator: SchemaValidator, f: SourceFile, raw: bytes) -> None:
+    try:
+        docs = parse_documents(raw.decode("utf-8"), f.rel)
+    except (ManifestError, UnicodeDecodeError):
+        return
+    for d in docs:
+        validator.add_crd(d.obj)

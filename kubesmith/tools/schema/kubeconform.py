@@ -1,0 +1,140 @@
+"""The kubeconform engine: the real binary, offline, one process per batch.
+
+kubeconform is only ever given local ``-schema-location`` templates (the generated folders); it
+is never run without one, because with none it falls back to its default location on the
+network. Documents are written as JSON (one document per line, ``---`` between them) into a few
+temporary files — one process validates the whole batch on all cores — and each result is mapped
+back to its document by (file, apiVersion, kind, name), a key made unique per temporary file.
+
+A crash, an unreadable output or a timeout is an ``error`` verdict for every document of the
+batch: a broken validator must never look like a pass.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kubesmith.errors import ToolError
+from kubesmith.tools.schema.kubeconform_output import verdict_from_result
+from kubesmith.tools.schema.verdict import RULE_ENGINE, VALID, Verdict, Violation
+
+DEFAULT_TIMEOUT_S = 300.0
+_DOCS_PER_FILE = 500
+
+Signature = tuple[str, str, str]
+
+
+def signature(obj: dict[str, Any]) -> Signature:
+    """What kubeconform reports a resource as: (apiVersion, kind, metadata.name)."""
+    meta = obj.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return (str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(name or ""))
+
+
+def result_signature(result: dict[str, Any]) -> Signature:
+    """The same key read from one kubeconform result."""
+    version, kind = str(result.get("version", "")), str(result.get("kind", ""))
+    return (version, kind, str(result.get("name") or ""))
+
+
+@dataclass(frozen=True)
+class KubeconformRun:
+    """Everything needed to run kubeconform offline."""
+
+    binary: Path
+    locations: tuple[str, ...]
+    strict: bool = True
+    kube_version: str | None = None
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    workers: int = max(os.cpu_count() or 1, 1)
+
+    def command(self, paths: Sequence[str]) -> list[str]:
+        """The exact command line (tests assert it names no network location)."""
+        if not self.locations:
+            raise ToolError("refusing to run kubeconform without a local schema location")
+        cmd = [str(self.binary), "-output", "json", "-summary", "-n", str(self.workers)]
+        for loc in self.locations:
+            if "://" in loc or loc == "default":
+                raise ToolError(f"refusing a non-local kubeconform schema location: {loc}")
+            cmd += ["-schema-location", loc]
+        if self.strict:
+            cmd.append("-strict")
+        if self.kube_version:
+            cmd += ["-kubernetes-version", self.kube_version]
+        return [*cmd, *paths]
+
+    def run(self, paths: Sequence[str], cwd: Path | None = None) -> list[dict[str, Any]]:
+        """Run kubeconform on ``paths`` and return its result entries (invalid/error ones).
+
+        Raises:
+            ToolError: when it cannot start, times out, crashes or prints something unreadable.
+        """
+        cmd = self.command(paths)
+        try:
+            proc = subprocess.run(
+                cmd,
+                cwd=cwd,
+                capture_output=True,
+                text=True,
+                timeout=self.timeout_s,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as e:
+            raise ToolError(f"kubeconform timed out after {self.timeout_s:g}s") from e
+        except OSError as e:
+            raise ToolError(f"kubeconform could not be started ({self.binary}): {e}") from e
+        if proc.returncode not in (0, 1):
+            detail = (proc.stderr or proc.stdout).strip()[-500:]
+            raise ToolError(f"kubeconform failed with exit code {proc.returncode}: {detail}")
+        try:
+            data = json.loads(proc.stdout)
+            results = data["resources"]
+        except (ValueError, KeyError, TypeError) as e:
+            raise ToolError(f"kubeconform printed unreadable output: {proc.stdout[:300]!r}") from e
+        if not isinstance(results, list):
+            raise ToolError("kubeconform printed unreadable output: 'resources' is not a list")
+        return [r for r in results if isinstance(r, dict)]
+
+
+def check_documents(run: KubeconformRun, docs: Sequence[dict[str, Any]]) -> list[Verdict]:
+    """Validate parsed documents with one kubeconform process; one verdict per document."""
+    if not docs:
+        return []
+    with tempfile.TemporaryDirectory(prefix="kubesmith-kc-") as tmp:
+        owners: dict[tuple[str, Signature], int] = {}
+        files: list[list[str]] = [[]]
+        used: list[set[Signature]] = [set()]
+        for i, obj in enumerate(docs):
+            sig = signature(obj)
+            slot = next(
+                (n for n, s in enumerate(used) if sig not in s and len(files[n]) < _DOCS_PER_FILE),
+                None,
+            )
+            if slot is None:
+                files.append([])
+                used.append(set())
+                slot = len(files) - 1
+            used[slot].add(sig)
+            files[slot].append(json.dumps(obj, separators=(",", ":")))
+            owners[(f"b{slot}.json", sig)] = i
+        for n, texts in enumerate(files):
+            Path(tmp, f"b{n}.json").write_text("\n---\n".join(texts) + "\n")
+        try:
+            results = run.run([f"b{n}.json" for n in range(len(files))], cwd=Path(tmp))
+        except ToolError as e:
+            failed = Verdict("error", (Violation((), str(e), RULE_ENGINE),), str(e))
+            return [failed] * len(docs)
+    verdicts = [VALID] * len(docs)
+    for result in results:
+        key = (os.path.basename(str(result.get("filename", ""))), result_signature(result))
+        index = owners.get(key)
+        if index is not None:
+            verdicts[index] = verdict_from_result(result, docs[index])
+    return verdicts

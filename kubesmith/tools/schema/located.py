@@ -1,0 +1,154 @@
+"""YAML documents with node positions, for files validated outside a Workspace.
+
+``kubesmith validate some/file.yaml`` may name files anywhere, and the fast path hands whole
+files to kubeconform and only parses the ones it complains about. This is the small parser that
+turns such a file into :class:`kubesmith.model.Manifest` objects with ``line_of`` and duplicate
+keys, using libyaml's composer (positions) — the workspace's editor is not needed to *read*.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from kubesmith.errors import ManifestError
+from kubesmith.model import Match, PathSegment, ResourceRef, format_path, parse_path
+
+try:
+    _Loader: type[Any] = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+MAX_NODES = 500_000
+"""A document expanding to more nodes than this (a YAML alias bomb) is refused, not walked."""
+
+
+@dataclass(frozen=True)
+class LocatedDocument:
+    """One YAML document of a file, with its node tree (implements ``model.Manifest``)."""
+
+    file: str
+    index: int
+    node: yaml.Node | None
+    obj_: Any
+    is_patch: bool = False
+    duplicate_keys: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def obj(self) -> dict[str, Any]:
+        """The parsed document (``{}`` when it is not a mapping)."""
+        return self.obj_ if isinstance(self.obj_, dict) else {}
+
+    @property
+    def ref(self) -> ResourceRef:
+        """The object's identity."""
+        return ResourceRef.from_object(self.obj)
+
+    @property
+    def line(self) -> int:
+        """1-based line where the document's content starts."""
+        return self.node.start_mark.line + 1 if self.node is not None else 1
+
+    def line_of(self, path: str | Sequence[PathSegment]) -> int:
+        """1-based line of the node at ``path`` (or of its closest existing ancestor)."""
+        segments = parse_path(path) if isinstance(path, str) else tuple(path)
+        node = self.node
+        line = self.line
+        for seg in segments:
+            found = _child(node, seg)
+            if found is None:
+                break
+            line, node = found
+        return line
+
+
+def _child(node: yaml.Node | None, seg: PathSegment) -> tuple[int, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(seg, str):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == seg:
+                return k.start_mark.line + 1, v
+    if isinstance(node, yaml.SequenceNode):
+        if isinstance(seg, int) and -len(node.value) <= seg < len(node.value):
+            item = node.value[seg]
+            return item.start_mark.line + 1, item
+        if isinstance(seg, Match):
+            for item in node.value:
+                found = _child(item, seg.key)
+                if found and isinstance(found[1], yaml.ScalarNode) and found[1].value == seg.value:
+                    return item.start_mark.line + 1, item
+    return None
+
+
+def duplicate_keys(root: yaml.Node | None) -> list[tuple[str, int]]:
+    """Mapping keys written twice, as (field path, line of the repeated key)."""
+    out: list[tuple[str, int]] = []
+    seen_nodes: set[int] = set()
+    stack: list[tuple[yaml.Node, tuple[PathSegment, ...]]] = [(root, ())] if root else []
+    while stack:
+        node, path = stack.pop()
+        if id(node) in seen_nodes:  # aliases share nodes: walk each once
+            continue
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            keys: set[str] = set()
+            for k, v in node.value:
+                key = k.value if isinstance(k, yaml.ScalarNode) else None
+                if key is not None and key in keys:
+                    out.append((format_path((*path, key)), k.start_mark.line + 1))
+                if key is not None:
+                    keys.add(key)
+                    stack.append((v, (*path, key)))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((item, (*path, i)) for i, item in enumerate(node.value))
+    return sorted(out, key=lambda d: d[1])
+
+
+def expanded_size_exceeds(obj: Any, limit: int = MAX_NODES) -> bool:
+    """True when ``obj``, with shared (aliased) parts counted every time, has over ``limit`` nodes.
+
+    Stops counting at the limit, so a billion-laughs document costs at most ``limit`` steps.
+    """
+    count = 0
+    stack = [obj]
+    while stack:
+        item = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def parse_documents(text: str, file: str, is_patch: bool = False) -> list[LocatedDocument]:
+    """Every document of ``text`` with positions; empty documents are kept as ``None`` nodes.
+
+    Raises:
+        ManifestError: when the text is not valid YAML (with the line of the problem).
+    """
+    docs: list[LocatedDocument] = []
+    try:
+        for index, node in enumerate(_compose_all(text)):
+            constructor = yaml.constructor.SafeConstructor()
+            obj = constructor.construct_document(node) if node is not None else None
+            docs.append(LocatedDocument(file, index, node, obj, is_patch, duplicate_keys(node)))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise ManifestError(
+            f"not valid YAML: {e}", file, mark.line + 1 if mark is not None else None
+        ) from e
+    return docs
+
+
+def _compose_all(text: str) -> Iterator[yaml.Node | None]:
+    loader = _Loader(text)
+    try:
+        while loader.check_node():
+            yield loader.get_node()
+    finally:
+        loader.dispose()

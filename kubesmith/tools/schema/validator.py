@@ -1,0 +1,310 @@
+"""``SchemaValidator``: Kubernetes API schema validation of manifests, offline, with CRDs.
+
+Used by the agent loop on the resources a proposal changed or added, and by
+``kubesmith validate`` on whole repositories (see :mod:`kubesmith.tools.schema.files` for the
+file-level fast path). Findings point at the offending node's line through ``Manifest.line_of``.
+
+What is *not* validated, and says so (an ``info`` finding, never an error): Kustomize patch
+documents (partial resources by design), kustomization files, and YAML that is not a Kubernetes
+object at all (no ``apiVersion`` and no ``kind``). A resource whose kind has no schema (no
+built-in, no CRD) is a ``warning`` — never a silent pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kubesmith.config import SchemaSettings
+from kubesmith.errors import ToolError
+from kubesmith.model import Finding, Manifest, format_path
+from kubesmith.tools.schema.bundle import FORMAT, SchemaSet, ensure_schemas
+from kubesmith.tools.schema.crds import CrdSchema, CrdSet, crd_schemas, ensure_crd_schemas, is_crd
+from kubesmith.tools.schema.embedded import EmbeddedEngine
+from kubesmith.tools.schema.kubeconform import DEFAULT_TIMEOUT_S, KubeconformRun, check_documents
+from kubesmith.tools.schema.located import expanded_size_exceeds
+from kubesmith.tools.schema.paths import cache_root
+from kubesmith.tools.schema.verdict import (
+    RULE_DUPLICATE_KEY,
+    RULE_ENGINE,
+    RULE_INVALID_DOCUMENT,
+    RULE_NO_SCHEMA,
+    RULE_SKIPPED,
+    Verdict,
+)
+from kubesmith.tools.schema.verdict_cache import VerdictCache, cache_key
+
+NAME = "schema"
+_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def is_kustomization(file: str, obj: dict[str, Any]) -> bool:
+    """A kustomization file (by name, or by its kustomize ``apiVersion``)."""
+    if file.rsplit("/", 1)[-1] in _KUSTOMIZATION_FILES:
+        return True
+    return obj.get("kind") in ("Kustomization", "Component") and str(
+        obj.get("apiVersion", "")
+    ).startswith("kustomize.config.k8s.io/")
+
+
+def _finding(m: Manifest, severity: str, message: str, rule: str, path: Any = ()) -> Finding:
+    segments = tuple(path)
+    return Finding(
+        validator=NAME,
+        severity=severity,  # type: ignore[arg-type]
+        message=message,
+        file=m.file,
+        line=m.line_of(segments) if segments else m.line,
+        ref=m.ref if m.obj.get("kind") else None,
+        path=format_path(segments) if segments else None,
+        rule=rule,
+    )
+
+
+class SchemaValidator:
+    """Validates manifests against the Kubernetes API schemas and the repository's CRDs.
+
+    Args:
+        settings: ``kube_version`` (default: newest shipped), ``strict`` (unknown fields and
+            duplicate keys are errors), ``crd_dirs`` (folders of CRD files, relative to ``root``),
+            ``engine`` (``auto``: kubeconform when installed, else embedded).
+        crds: CustomResourceDefinitions to know about besides those in ``crd_dirs`` — manifests
+            (e.g. ``workspace.find(kind="CustomResourceDefinition")``) or plain dicts. CRDs among
+            the validated manifests are picked up by themselves.
+        root: the repository root ``crd_dirs`` are relative to (default: the current folder).
+        cache_dir: the tool cache (default: ``$KUBESMITH_TOOL_CACHE`` or the user cache dir).
+        kubeconform: the binary to use (default: the tool cache's, then ``PATH``).
+        timeout_s: how long one kubeconform run may take.
+    """
+
+    name = NAME
+
+    def __init__(
+        self,
+        settings: SchemaSettings | None = None,
+        crds: Iterable[Manifest | dict[str, Any]] = (),
+        root: Path | None = None,
+        *,
+        cache_dir: Path | None = None,
+        kubeconform: Path | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self.settings = settings or SchemaSettings()
+        self.root = Path(root) if root is not None else Path.cwd()
+        self.cache_dir = cache_dir or cache_root()
+        self.timeout_s = timeout_s
+        self._kubeconform = kubeconform
+        self._crds: dict[tuple[str, str, str], CrdSchema] = {}
+        for c in crds:
+            self.add_crd(c.obj if not isinstance(c, dict) else c)
+        for d in self.settings.crd_dirs:
+            self._load_crd_dir(self.root / d)
+        self._schemas: SchemaSet | None = None
+        self._crd_set: CrdSet | None = None
+        self._crd_set_for: frozenset[tuple[str, str, str]] | None = None
+        self._engine_name: str | None = None
+        self._embedded: EmbeddedEngine | None = None
+        self.cache = VerdictCache(self.cache_dir / "verdicts.sqlite3")
+
+    # ------------------------------------------------------------------ configuration
+
+    def add_crd(self, obj: dict[str, Any]) -> bool:
+        """Learn a CRD's schemas; False when ``obj`` is not a CRD with a schema."""
+        if not is_crd(obj):
+            return False
+        found = crd_schemas(obj)
+        for c in found:
+            self._crds[(c.group, c.version, c.kind)] = c
+        return bool(found)
+
+    def _load_crd_dir(self, folder: Path) -> None:
+        import yaml
+
+        from kubesmith.tools.schema.located import _Loader
+
+        paths = (
+            sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
+            if folder.is_dir()
+            else []
+        )
+        for p in paths:
+            try:
+                for obj in yaml.load_all(p.read_text(encoding="utf-8"), Loader=_Loader):
+                    if isinstance(obj, dict):
+                        self.add_crd(obj)
+            except (yaml.YAMLError, OSError, UnicodeDecodeError):
+                continue
+
+    @property
+    def schemas(self) -> SchemaSet:
+        """The generated schemas of the configured Kubernetes version (generated on first use)."""
+        if self._schemas is None:
+            self._schemas = ensure_schemas(self.settings.kube_version, self.cache_dir)
+        return self._schemas
+
+    def crd_set(self) -> CrdSet | None:
+        """The generated schemas of the CRDs known so far."""
+        keys = frozenset(self._crds)
+        if keys != self._crd_set_for:
+            self._crd_set = ensure_crd_schemas(self._crds.values(), self.schemas)
+            self._crd_set_for = keys
+        return self._crd_set
+
+    @property
+    def engine(self) -> str:
+        """``kubeconform`` or ``embedded``: what will (or did) validate."""
+        if self._engine_name is None:
+            wanted = self.settings.engine
+            binary = self.kubeconform_binary() if wanted != "embedded" else None
+            if wanted == "kubeconform" and binary is None:
+                raise ToolError(
+                    "kubeconform is not installed; run `kubesmith tools install kubeconform` "
+                    "or set schema.engine to auto/embedded"
+                )
+            self._engine_name = "kubeconform" if binary is not None else "embedded"
+        return self._engine_name
+
+    def kubeconform_binary(self) -> Path | None:
+        """The kubeconform to run: the explicit one, the tool cache's, then ``PATH``."""
+        if self._kubeconform is None:
+            try:
+                from kubesmith.tools.toolcache import tool_path
+            except ImportError:  # pragma: no cover - the tool cache ships with the package
+                return None
+            self._kubeconform = tool_path("kubeconform")
+        return self._kubeconform
+
+    def kubeconform_run(self) -> KubeconformRun:
+        """The offline kubeconform invocation for the current schemas and CRDs."""
+        binary = self.kubeconform_binary()
+        if binary is None:
+            raise ToolError("kubeconform is not installed")
+        crd_set = self.crd_set()
+        locations = (crd_set.location(),) if crd_set else ()
+        return KubeconformRun(
+            binary=binary,
+            locations=(*locations, self.schemas.location(self.settings.strict)),
+            strict=self.settings.strict,
+            kube_version=self.schemas.version,
+            timeout_s=self.timeout_s,
+        )
+
+    def context(self) -> str:
+        """Everything a verdict depends on besides the document (part of every cache key)."""
+        crd_set = self.crd_set()
+        crd_part = crd_set.dir.name if crd_set else "-"
+        strict = self.settings.strict
+        return f"{FORMAT}|{self.engine}|{self.schemas.version}|strict={strict}|{crd_part}"
+
+    # ------------------------------------------------------------------ validation
+
+    def validate(self, manifests: Sequence[Manifest]) -> list[Finding]:
+        """Validate ``manifests``; findings are errors, warnings (no schema) and info notes."""
+        for m in manifests:
+            if is_crd(m.obj):
+                self.add_crd(m.obj)
+        findings: list[Finding] = []
+        todo: list[Manifest] = []
+        for m in manifests:
+            notes, go = self._precheck(m)
+            findings.extend(notes)
+            if go:
+                todo.append(m)
+        if not todo:
+            return findings
+        try:
+            verdicts = self._verdicts([m.obj for m in todo])
+        except ToolError as e:
+            return findings + [_finding(m, "error", str(e), RULE_ENGINE) for m in todo]
+        for m, verdict in zip(todo, verdicts, strict=True):
+            findings.extend(self._findings(m, verdict))
+        return findings
+
+    def _precheck(self, m: Manifest) -> tuple[list[Finding], bool]:
+        obj = m.obj
+        if getattr(m, "is_patch", False):
+            msg = "Kustomize patch: a partial resource, not validated on its own"
+            return [_finding(m, "info", msg, RULE_SKIPPED)], False
+        if not obj:
+            return [], False  # an empty document
+        if is_kustomization(m.file, obj):
+            return [_finding(m, "info", "kustomization file: not a resource", RULE_SKIPPED)], False
+        has_api, has_kind = bool(obj.get("apiVersion")), bool(obj.get("kind"))
+        if not has_api and not has_kind:
+            msg = "not a Kubernetes resource (no apiVersion or kind): skipped"
+            return [_finding(m, "info", msg, RULE_SKIPPED)], False
+        out: list[Finding] = []
+        for field in ("apiVersion", "kind"):
+            value = obj.get(field)
+            if not isinstance(value, str) or not value:
+                msg = f"{field} is missing" if not value else f"{field} must be a string"
+                where = (field,) if value else ()
+                out.append(_finding(m, "error", msg, RULE_INVALID_DOCUMENT, where))
+        if out:
+            return out, False
+        if expanded_size_exceeds(obj):
+            msg = "document expands to too many nodes (a YAML alias bomb?): not validated"
+            return [_finding(m, "error", msg, RULE_INVALID_DOCUMENT)], False
+        if self.settings.strict:
+            for path, line in getattr(m, "duplicate_keys", None) or ():
+                out.append(
+                    Finding(
+                        validator=NAME,
+                        severity="error",
+                        message=f"duplicate key {path!r}: only one of the values would be used",
+                        file=m.file,
+                        line=line,
+                        ref=m.ref,
+                        path=path,
+                        rule=RULE_DUPLICATE_KEY,
+                    )
+                )
+        return out, True
+
+    def _verdicts(self, objs: list[dict[str, Any]]) -> list[Verdict]:
+        import json
+
+        context = self.context()
+        keys = [cache_key(context, json.dumps(o, sort_keys=True, default=str)) for o in objs]
+        cached = self.cache.get_many(keys)
+        missing = [i for i, k in enumerate(keys) if k not in cached]
+        fresh = self.check([objs[i] for i in missing])
+        by_index = dict(zip(missing, fresh, strict=True))
+        self.cache.put_many(
+            {keys[i]: v.to_json() for i, v in by_index.items() if v.status != "error"}
+        )
+        return [
+            by_index[i] if i in by_index else Verdict.from_json(cached[keys[i]])
+            for i in range(len(objs))
+        ]
+
+    def check(self, objs: Sequence[dict[str, Any]]) -> list[Verdict]:
+        """Run the engine on parsed documents (no cache, no prechecks): one verdict each."""
+        if not objs:
+            return []
+        if self.engine == "kubeconform":
+            return check_documents(self.kubeconform_run(), objs)
+        if self._embedded is None:
+            self._embedded = EmbeddedEngine(self._schema_path)
+        return self._embedded.check(objs)
+
+    def _schema_path(self, api_version: str, kind: str) -> Path | None:
+        crd_set = self.crd_set()
+        strict = self.settings.strict
+        if crd_set is not None and (found := crd_set.path_for(api_version, kind, strict)):
+            return found
+        path = self.schemas.path_for(api_version, kind, strict)
+        return path if path.is_file() else None
+
+    def _findings(self, m: Manifest, verdict: Verdict) -> list[Finding]:
+        if verdict.status == "valid":
+            return []
+        if verdict.status == "no-schema":
+            obj = m.obj
+            msg = (
+                f"no schema for {obj.get('apiVersion')} {obj.get('kind')}: not validated "
+                "(add its CustomResourceDefinition to the repository or to schema.crd_dirs)"
+            )
+            return [_finding(m, "warning", msg, RULE_NO_SCHEMA)]
+        return [_finding(m, "error", v.message, v.rule, v.path) for v in verdict.violations]

@@ -1,0 +1,57 @@
+"""`make run`: propose a change on a temporary copy of the example repository, offline.
+
+Copies examples/manifests into a fresh git repository (or uses the one given with --repo),
+runs `kubesmith propose` exactly as a user would, and lists the local review queue. The
+temporary repository is kept, so you can go on: `kubesmith review show ID --repo PATH`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+INTENT = "scale checkout to 3 replicas and set its memory limit to 256Mi"
+
+
+def make_copy() -> Path:
+    repo = Path(tempfile.mkdtemp(prefix="kubesmith-demo-")) / "manifests"
+    shutil.copytree(HERE / "manifests", repo)
+    for args in (
+        ["init", "-q", "-b", "main"],
+        ["add", "-A"],
+        [
+            "-c", "user.name=kubesmith demo", "-c", "user.email=demo@localhost",
+            "commit", "-q", "-m", "Example manifests",
+        ],
+    ):  # fmt: skip
+        subprocess.run(["git", *args], cwd=repo, check=True)
+    return repo
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repo", type=Path, help="use this manifests repository instead")
+    parser.add_argument("--intent", default=INTENT, help="the intent to propose")
+    args = parser.parse_args()
+    repo = args.repo.resolve() if args.repo else make_copy()
+    kubesmith = Path(sys.executable).with_name("kubesmith")
+    print(f"$ kubesmith propose {args.intent!r} --repo {repo}\n", flush=True)
+    code = subprocess.run([str(kubesmith), "propose", args.intent, "--repo", str(repo)]).returncode
+    print(f"\n$ kubesmith review list --repo {repo}\n", flush=True)
+    subprocess.run([str(kubesmith), "review", "list", "--repo", str(repo)], check=False)
+    print(
+        f"\nThe repository is {repo}. Next:\n"
+        f"  {kubesmith} review show ID --repo {repo}\n"
+        f"  {kubesmith} review accept ID --repo {repo}\n"
+        f"  {kubesmith} chat --repo {repo}"
+    )
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

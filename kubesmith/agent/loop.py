@@ -1,0 +1,222 @@
+"""The loop every planner shares: plan → apply → validate → repair → commit → pull request.
+
+The loop, not the planner, decides when validation runs, so no planner (and no model) can skip
+it. A proposal with error findings after the last repair round becomes no pull request unless the
+caller forces it, and then its title says it fails validation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from kubesmith.agent.planner import PlanContext, Planner
+from kubesmith.config import Settings, load_settings
+from kubesmith.errors import EditRejected, UsageError
+from kubesmith.model import Change, ChangeSet, Finding, Proposal, Usage
+from kubesmith.tools.forges.base import Forge
+from kubesmith.tools.forges.body import pr_body, pr_title
+from kubesmith.tools.git import BRANCH_PREFIX, GitRepo, slugify
+from kubesmith.tools.validator import Validator
+from kubesmith.workspace import GitTreeSource, Workspace
+from kubesmith.workspace.document import Document
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass
+class Agent:
+    """Turns intents into proposals for one repository.
+
+    Attributes:
+        repo: the repository's git working tree (never modified by ``propose``).
+        settings: the repository's settings.
+        planner: the planner that turns intents into edits.
+        validators: run on every change before it may become a pull request.
+        forge: where pull requests are opened (None: branches only).
+        progress: called with a short message at each step, for progress display.
+    """
+
+    repo: Path
+    settings: Settings
+    planner: Planner
+    validators: Sequence[Validator] = ()
+    forge: Forge | None = None
+    progress: Progress = field(default=_quiet)
+    context: PlanContext | None = None
+
+    def propose(self, intent: str, *, open_pr: bool = True, force: bool = False) -> Proposal:
+        """Plan, apply, validate and (unless blocked) commit ``intent`` as a proposal branch.
+
+        Args:
+            intent: what to change, in plain words.
+            open_pr: open a pull request on the forge when validation passes.
+            force: open the pull request even when validation fails (its title says so).
+
+        Raises:
+            UsageError: empty intent, an unknown or ambiguous reference, nothing to change.
+            RunError: git or a tool failed; nothing is left behind.
+        """
+        intent = " ".join(intent.split())
+        if not intent:
+            raise UsageError("the intent is empty; say what to change, e.g. 'scale checkout to 3'")
+        git = GitRepo(self.repo)
+        base = self.settings.forge.base_branch or git.current_branch()
+        if base is None:
+            raise UsageError("HEAD is detached; check out a branch or set forge.base_branch")
+        base_sha = git.resolve(base)
+        self.progress(f"loading manifests at {base} ({base_sha[:7]})")
+        ws = Workspace.load(git.root, self.settings, GitTreeSource(git.root, base_sha))
+        changeset, changes, findings, iterations = self._plan_loop(intent, ws)
+        proposal_id = uuid.uuid4().hex[:12]
+        if not changes:
+            return Proposal(
+                id=proposal_id,
+                intent=intent,
+                planner=changeset.planner,
+                base=base,
+                branch=None,
+                commit=None,
+                changes=(),
+                diff="",
+                findings=tuple(findings),
+                usage=changeset.usage,
+                rationale=changeset.rationale or "Nothing to change: already as asked.",
+                iterations=iterations,
+            )
+        branch = f"{BRANCH_PREFIX}{slugify(intent)}-{proposal_id[:7]}"
+        proposal = Proposal(
+            id=proposal_id,
+            intent=intent,
+            planner=changeset.planner,
+            base=base,
+            branch=branch,
+            commit=None,
+            changes=tuple(changes),
+            diff=ws.diff(),
+            findings=tuple(findings),
+            usage=changeset.usage,
+            rationale=changeset.rationale,
+            iterations=iterations,
+        )
+        if proposal.blocked and not force:
+            self.progress("validation failed: no branch or pull request made")
+            return replace(proposal, branch=None)
+        self.progress(f"committing to {branch}")
+        commit = git.commit_files(base_sha, ws.modified_files(), _commit_message(proposal), branch)
+        proposal = replace(proposal, commit=commit)
+        if open_pr and self.forge is not None:
+            try:
+                self.progress(f"opening a pull request on the {self.forge.name} forge")
+                names = tuple(v.name for v in self.validators)
+                pr = self.forge.open_pr(
+                    proposal, title=pr_title(proposal), body=pr_body(proposal, names)
+                )
+            except BaseException:
+                git.delete_branch(branch)
+                raise
+            proposal = replace(proposal, pr=pr)
+        return proposal
+
+    def _plan_loop(
+        self, intent: str, ws: Workspace
+    ) -> tuple[ChangeSet, list[Change], list[Finding], int]:
+        """Plan and validate, feeding error findings back for at most ``max_iterations`` rounds."""
+        max_rounds = max(1, self.settings.llm.max_iterations)
+        previous: ChangeSet | None = None
+        findings: list[Finding] = []
+        usage = Usage()
+        for round_no in range(1, max_rounds + 1):
+            self.progress(f"planning with the {self.planner.name} planner (round {round_no})")
+            changeset = self.planner.plan(
+                intent, ws, findings=findings, previous=previous, context=self.context
+            )
+            usage = usage + changeset.usage
+            if previous is not None and changeset.edits == previous.edits:
+                break  # the planner cannot repair further
+            ws.reset()
+            try:
+                changes = ws.apply(changeset)
+            except EditRejected as e:
+                findings = [Finding("apply", "error", str(e))]
+                previous = changeset
+                continue
+            self.progress(f"validating {len(changes)} change(s)")
+            findings = self.validate(ws, changes)
+            previous = changeset
+            if not any(f.severity == "error" for f in findings):
+                return replace(changeset, usage=usage), changes, findings, round_no
+        assert previous is not None
+        ws.reset()
+        try:
+            changes = ws.apply(previous)
+        except EditRejected:
+            changes = []
+        return replace(previous, usage=usage), changes, findings, max_rounds
+
+    def validate(self, ws: Workspace, changes: Sequence[Change]) -> list[Finding]:
+        """Run every validator on the documents ``changes`` touched."""
+        touched = {(c.file, c.ref) for c in changes}
+        files = {c.file for c in changes}
+        docs: list[Document] = [
+            d for d in ws.documents if d.file in files and (d.file, d.ref) in touched
+        ] or [d for d in ws.documents if d.file in files]
+        findings: list[Finding] = []
+        for v in self.validators:
+            findings.extend(v.validate(docs))
+        return findings
+
+
+def _commit_message(p: Proposal) -> str:
+    subject = p.intent if len(p.intent) <= 72 else p.intent[:71] + "…"
+    lines = [subject, ""]
+    for c in p.changes:
+        where = f" {c.path}" if c.path else ""
+        lines.append(f"- {c.operation} {c.ref}{where} ({c.file})")
+    errors = sum(f.severity == "error" for f in p.findings)
+    warnings = sum(f.severity == "warning" for f in p.findings)
+    lines += ["", f"Validation: {errors} error(s), {warnings} warning(s).", ""]
+    lines.append(f"Kubesmith-Proposal: {p.id}")
+    return "\n".join(lines) + "\n"
+
+
+def open_agent(
+    repo: Path,
+    *,
+    planner: str | None = None,
+    settings: Settings | None = None,
+    progress: Progress = _quiet,
+) -> Agent:
+    """An Agent for ``repo`` with the planner, validators and forge its settings name."""
+    from kubesmith.agent.factory import build_forge, build_planner, build_validators
+
+    settings = settings if settings is not None else load_settings(repo)
+    return Agent(
+        repo=repo,
+        settings=settings,
+        planner=build_planner(planner or settings.effective_planner, settings),
+        validators=build_validators(settings, repo),
+        forge=build_forge(settings, repo),
+        progress=progress,
+    )
+
+
+def propose(
+    intent: str,
+    repo: Path | str = ".",
+    *,
+    planner: str | None = None,
+    open_pr: bool = True,
+    force: bool = False,
+) -> Proposal:
+    """Propose ``intent`` on the repository at ``repo`` with its configured agent.
+
+    The one-call form of ``open_agent(repo).propose(intent)``.
+    """
+    return open_agent(Path(repo), planner=planner).propose(intent, open_pr=open_pr, force=force)

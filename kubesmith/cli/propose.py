@@ -1,0 +1,75 @@
+"""``kubesmith propose``: one intent → a validated proposal branch and a pull request."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from kubesmith.agent.loop import open_agent
+from kubesmith.cli._common import (
+    EXIT_BLOCKED,
+    console,
+    err_console,
+    handle_errors,
+    output_option,
+    print_json,
+    repo_option,
+)
+from kubesmith.cli.render import print_proposal
+from kubesmith.config import load_settings
+from kubesmith.model import to_json
+
+
+@click.command("propose")
+@click.argument("intent", nargs=-1, required=True)
+@repo_option
+@click.option(
+    "--planner",
+    type=click.Choice(["offline", "llm", "auto"]),
+    default=None,
+    help="Who plans the edits. Default: auto when a model is configured, else offline.",
+)
+@click.option("--model", default=None, help="Model for the LLM planner, e.g. openai:gpt-4o-mini.")
+@click.option("--no-pr", is_flag=True, help="Make the branch and commit only; open no pull request.")
+@click.option("--force", is_flag=True, help="Open the pull request even if validation fails.")
+@output_option
+@handle_errors
+def command(
+    intent: tuple[str, ...],
+    repo: Path,
+    planner: str | None,
+    model: str | None,
+    no_pr: bool,
+    force: bool,
+    output: str,
+) -> None:
+    """Turn INTENT into a validated change on a new branch, and open a pull request.
+
+    \b
+    Examples:
+      kubesmith propose "scale checkout to 3 replicas"
+      kubesmith propose "set the memory limit of cart to 256Mi in prod"
+      kubesmith propose "add label team=payments to all backend deployments" --no-pr
+
+    The checkout, its current branch and uncommitted work are never touched: the change is
+    committed to a new branch kubesmith/<slug>-<id> made from the base branch.
+
+    Exit codes: 0 proposed (or nothing to change), 1 blocked by error findings,
+    2 usage or reference error (nothing written).
+    """
+    settings = load_settings(repo).merged(**{"llm.model": model})
+
+    def progress(message: str) -> None:
+        if output == "text":
+            err_console.print(f"[dim]… {message}[/]")
+
+    agent = open_agent(repo, planner=planner, settings=settings, progress=progress)
+    proposal = agent.propose(" ".join(intent), open_pr=not no_pr, force=force)
+    if output == "json":
+        print_json(to_json(proposal))
+    else:
+        print_proposal(console, proposal)
+    if proposal.blocked:
+        sys.exit(EXIT_BLOCKED)

@@ -1,0 +1,58 @@
+"""Text rendering shared by commands: diffs, findings, proposal summaries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.markup import escape
+from rich.syntax import Syntax
+
+from kubesmith.model import Finding, Proposal
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+def print_diff(console: Console, diff: str) -> None:
+    """A coloured unified diff (plain when not a terminal)."""
+    if diff:
+        console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))
+
+
+def print_findings(console: Console, findings: Iterable[Finding]) -> None:
+    """One line per finding: severity, validator, location, message."""
+    for f in findings:
+        where = f" {f.location()}" if f.location() else ""
+        rule = f" [{f.rule}]" if f.rule else ""
+        console.print(
+            f"[{_STYLE[f.severity]}]{f.severity:7}[/] {escape(f.validator)}{escape(where)}: "
+            f"{escape(f.message)}{escape(rule)}"
+        )
+
+
+def print_proposal(console: Console, p: Proposal) -> None:
+    """Diff, findings and a short summary of a proposal."""
+    print_diff(console, p.diff)
+    if p.findings:
+        console.print()
+        print_findings(console, p.findings)
+    console.print()
+    if not p.changes:
+        console.print(f"[bold]Nothing to change.[/] {escape(p.rationale)}")
+        return
+    if p.rationale:
+        console.print(escape(p.rationale))
+    errors = sum(f.severity == "error" for f in p.findings)
+    console.print(
+        f"[bold]{len(p.changes)} change(s)[/] by the {p.planner} planner; "
+        + (f"[bold red]{errors} error finding(s)[/]" if errors else "[green]validation passed[/]")
+    )
+    if p.branch:
+        console.print(f"branch [cyan]{escape(p.branch)}[/] ({(p.commit or '')[:7]})")
+    if p.pr:
+        console.print(
+            f"pull request [bold]{escape(p.pr.id)}[/] on the {p.pr.forge} forge "
+            f"({p.pr.status}): review with `kubesmith review show {p.pr.id}`"
+        )
+    elif p.blocked:
+        console.print("no branch or pull request was made (fix the findings or use --force)")

@@ -1,0 +1,129 @@
+"""LocalForge, the embedded default: a pull request is a branch plus a record in the local store.
+
+Nothing leaves the machine. ``accept`` merges the branch into its base with a merge commit (never
+rewriting history, never touching a dirty checkout); ``reject`` records the reason and keeps the
+branch, so the proposal can still be read. Both record an outcome for learning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from kubesmith.errors import ForgeError, UsageError
+from kubesmith.model import Outcome, Proposal, PullRequest, ReviewComment
+from kubesmith.tools.git import GitRepo
+
+if TYPE_CHECKING:
+    from kubesmith.store import PullRequestRecord, Store
+
+
+class LocalForge:
+    """Pull requests as branches of the repository and records in its local store."""
+
+    name = "local"
+
+    def __init__(self, repo: Path, store: Store) -> None:
+        self.git = GitRepo(repo)
+        self.store = store
+
+    def _url(self, branch: str) -> str:
+        return f"file://{self.git.root}#{branch}"
+
+    def open_pr(self, proposal: Proposal, *, title: str, body: str) -> PullRequest:
+        """Record the proposal's pull request (updating the one for the same branch, if any)."""
+        if not proposal.branch:
+            raise ForgeError("the proposal has no branch to review")
+        existing = self.store.find_pull_request(proposal.branch, self.name)
+        pr = PullRequest(
+            forge=self.name,
+            id=existing.pr.id if existing else proposal.id[:8],
+            url=self._url(proposal.branch),
+            status="open",
+            title=title,
+        )
+        self.store.save_proposal(replace(proposal, pr=pr))
+        self.store.save_pull_request(
+            proposal.id, pr, title=title, body=body, base=proposal.base, branch=proposal.branch
+        )
+        return pr
+
+    def comment(self, pr_id: str, body: str) -> None:
+        """Record a reviewer's comment as an outcome event of the still-open pull request."""
+        record = self.get(pr_id)
+        self.store.record_outcome(
+            Outcome(
+                proposal_id=record.proposal_id,
+                pr=record.pr,
+                status="open",
+                comments=(ReviewComment(author=_user(self.git), body=body),),
+            )
+        )
+
+    def outcomes(self) -> list[Outcome]:
+        """Every recorded outcome of this forge's pull requests."""
+        return [o for o in self.store.outcomes() if o.pr.forge == self.name]
+
+    # ------------------------------------------------------------------ review queue
+
+    def get(self, pr_id: str) -> PullRequestRecord:
+        """A pull request by id or unique id prefix."""
+        return self.store.get_pull_request(pr_id, forge=self.name)
+
+    def list(self, status: str | None = None) -> list[PullRequestRecord]:
+        """Pull requests, newest first, optionally only those with ``status``."""
+        return self.store.list_pull_requests(status=status, forge=self.name)
+
+    def accept(self, pr_id: str) -> PullRequestRecord:
+        """Merge the pull request's branch into its base and record the acceptance.
+
+        Raises:
+            UsageError: when the pull request is not open.
+            GitError: on conflicts or a dirty checkout of the base branch (nothing merged).
+        """
+        record = self._open(pr_id)
+        if not self.git.branch_exists(record.branch):
+            raise ForgeError(f"branch {record.branch} no longer exists; reject the request instead")
+        proposal = self.store.get_proposal(record.proposal_id)
+        tip = self.git.resolve(record.branch)
+        follow_up = self.git.diff(proposal.commit, tip) if proposal.commit else ""
+        message = f"Merge {record.branch}: {record.title}\n\nKubesmith-Proposal: {proposal.id}\n"
+        self.git.merge(record.branch, record.base, message)
+        self.store.set_pull_request_status(record.pr.id, self.name, "accepted")
+        self.store.record_outcome(
+            Outcome(
+                proposal_id=proposal.id,
+                pr=replace(record.pr, status="accepted"),
+                status="accepted",
+                follow_up_diff=follow_up,
+            )
+        )
+        return self.get(record.pr.id)
+
+    def reject(self, pr_id: str, reason: str) -> PullRequestRecord:
+        """Close the pull request without merging; the branch is kept for reference."""
+        if not reason.strip():
+            raise UsageError("say why the proposal is rejected (--reason); kubesmith learns from it")
+        record = self._open(pr_id)
+        self.store.set_pull_request_status(record.pr.id, self.name, "rejected", reason=reason)
+        self.store.record_outcome(
+            Outcome(
+                proposal_id=record.proposal_id,
+                pr=replace(record.pr, status="rejected"),
+                status="rejected",
+                reason=reason,
+            )
+        )
+        return self.get(record.pr.id)
+
+    def _open(self, pr_id: str) -> PullRequestRecord:
+        record = self.get(pr_id)
+        if record.pr.status != "open":
+            raise UsageError(f"pull request {record.pr.id} is already {record.pr.status}")
+        return record
+
+
+def _user(git: GitRepo) -> str:
+    reader = git.repo.config_reader()
+    return str(reader.get_value("user", "name", "reviewer"))

@@ -1,0 +1,157 @@
+"""The agent loop on real git repositories, with the real local forge and store."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubesmith.agent.loop import Agent
+from kubesmith.config import Settings
+from kubesmith.errors import ForgeError, GitError, UsageError
+from kubesmith.model import ChangeSet, Finding, Manifest, Proposal, PullRequest, ResourceRef, SetField
+from kubesmith.store import Store
+from kubesmith.tools.forges.local import LocalForge
+from tests.conftest import git
+
+CHECKOUT = ResourceRef("apps/v1", "Deployment", "checkout")
+
+
+class FixedPlanner:
+    """Plans the same edits whatever the intent (the loop is under test, not planning)."""
+
+    name = "fixed"
+
+    def __init__(self, *edits: Any) -> None:
+        self.edits = edits
+        self.calls = 0
+
+    def plan(self, intent: str, workspace: Any, **_: Any) -> ChangeSet:
+        self.calls += 1
+        return ChangeSet(intent, tuple(self.edits), planner=self.name, rationale="because")
+
+
+class MaxReplicas:
+    """Flags replicas above a bound: enough to exercise blocking."""
+
+    name = "max-replicas"
+
+    def validate(self, manifests: Sequence[Manifest]) -> list[Finding]:
+        return [
+            Finding(self.name, "error", "too many replicas", m.file, m.line_of("spec.replicas"), m.ref)
+            for m in manifests
+            if m.obj.get("spec", {}).get("replicas", 0) > 10
+        ]
+
+
+def agent(repo: Path, *edits: Any, forge: bool = True) -> Agent:
+    return Agent(
+        repo=repo,
+        settings=Settings(),
+        planner=FixedPlanner(*edits),
+        validators=[MaxReplicas()],
+        forge=LocalForge(repo, Store.open(repo=repo)) if forge else None,
+    )
+
+
+def test_proposal_makes_a_branch_and_a_local_pull_request(example_repo: Path) -> None:
+    (example_repo / "base" / "cart" / "service.yaml").write_text("mine: true\n")  # dirty checkout
+    head = git(example_repo, "rev-parse", "HEAD")
+    p = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 3)).propose("scale checkout to 3")
+    assert p.branch and p.branch.startswith("kubesmith/scale-checkout-to-3-")
+    assert p.commit and p.pr is not None and p.pr.status == "open"
+    assert [(c.file, c.path, c.old, c.new) for c in p.changes] == [
+        ("base/checkout.yaml", "spec.replicas", 2, 3)
+    ]
+    assert "-  replicas: 2\n+  replicas: 3" in p.diff
+    message = git(example_repo, "log", "-1", "--format=%B", p.branch)
+    assert message.startswith("scale checkout to 3\n")
+    assert f"Kubesmith-Proposal: {p.id}" in message
+    assert git(example_repo, "rev-parse", "HEAD") == head
+    assert (example_repo / "base" / "cart" / "service.yaml").read_text() == "mine: true\n"
+    assert git(example_repo, "diff", "--stat", "main", p.branch).count("|") == 1
+    stored = Store.open(repo=example_repo).get_pull_request(p.pr.id)
+    assert stored.branch == p.branch and "scale checkout to 3" in stored.body
+
+
+def test_error_findings_block_the_proposal(example_repo: Path) -> None:
+    branches = git(example_repo, "branch")
+    p = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 50)).propose("scale checkout to 50")
+    assert p.blocked and p.branch is None and p.pr is None
+    assert p.findings[0].file == "base/checkout.yaml" and p.findings[0].line
+    assert git(example_repo, "branch") == branches
+
+
+def test_forced_proposal_opens_a_pull_request_marked_failing(example_repo: Path) -> None:
+    p = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 50)).propose(
+        "scale checkout to 50", force=True
+    )
+    assert p.blocked and p.pr is not None
+    record = Store.open(repo=example_repo).get_pull_request(p.pr.id)
+    assert record.title.startswith("[failing validation]")
+
+
+def test_nothing_to_change_makes_no_branch(example_repo: Path) -> None:
+    p = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 2)).propose("scale checkout to 2")
+    assert p.changes == () and p.branch is None and p.pr is None
+
+
+def test_empty_intent_is_refused(example_repo: Path) -> None:
+    with pytest.raises(UsageError, match="empty"):
+        agent(example_repo).propose("   ")
+
+
+class BrokenForge:
+    name = "broken"
+
+    def open_pr(self, proposal: Proposal, *, title: str, body: str) -> PullRequest:
+        raise ForgeError("forge down")
+
+    def comment(self, pr_id: str, body: str) -> None:
+        raise ForgeError("forge down")
+
+    def outcomes(self) -> list[Any]:
+        return []
+
+
+def test_a_failing_forge_leaves_no_branch_behind(example_repo: Path) -> None:
+    a = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 3), forge=False)
+    a.forge = BrokenForge()
+    with pytest.raises(ForgeError):
+        a.propose("scale checkout to 3")
+    assert "kubesmith/" not in git(example_repo, "branch")
+
+
+def test_accept_merges_and_reject_keeps_the_branch(example_repo: Path) -> None:
+    a = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 3))
+    first = a.propose("scale checkout to 3")
+    assert isinstance(a.forge, LocalForge) and first.pr
+    record = a.forge.accept(first.pr.id)
+    assert record.pr.status == "accepted"
+    assert "replicas: 3" in (example_repo / "base" / "checkout.yaml").read_text()
+    with pytest.raises(UsageError, match="already accepted"):
+        a.forge.accept(first.pr.id)
+    b = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 4))
+    second = b.propose("scale checkout to 4")
+    assert isinstance(b.forge, LocalForge) and second.pr and second.branch
+    with pytest.raises(UsageError, match="reason"):
+        b.forge.reject(second.pr.id, " ")
+    rejected = b.forge.reject(second.pr.id, "we scale with the HPA")
+    assert rejected.pr.status == "rejected" and rejected.reason == "we scale with the HPA"
+    assert second.branch in git(example_repo, "branch")
+    outcomes = {o.status: o for o in b.forge.outcomes()}
+    assert outcomes["rejected"].reason == "we scale with the HPA"
+    assert "accepted" in outcomes
+
+
+def test_accept_refuses_a_dirty_checkout(example_repo: Path) -> None:
+    a = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 3))
+    p = a.propose("scale checkout to 3")
+    (example_repo / "base" / "checkout.yaml").write_text("mine\n")
+    assert isinstance(a.forge, LocalForge) and p.pr
+    with pytest.raises(GitError, match="uncommitted"):
+        a.forge.accept(p.pr.id)
+    assert (example_repo / "base" / "checkout.yaml").read_text() == "mine\n"
+    assert a.forge.get(p.pr.id).pr.status == "open"

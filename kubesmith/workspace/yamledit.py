@@ -1,0 +1,275 @@
+"""Position-preserving YAML editing: every change is spliced into the original text.
+
+A file is never re-serialized. :meth:`YamlFile.parse` keeps the text as it is and records, per
+document, the node tree with positions (:mod:`kubesmith.workspace.yamlnodes`); an edit replaces a
+scalar's span, inserts a key with the indentation (or flow style) of its siblings, appends a list
+item in the sequence's own layout, or removes exactly a key's lines. So a load and save with no edit
+is byte-identical by construction, and a one-field change is a one-line diff.
+
+Each public edit is checked: the edited document is re-parsed and its data must equal the expected
+data (the old data with exactly that change); otherwise the edit is undone and
+:class:`~kubesmith.errors.ManifestError` is raised. Editing a node that is shared through a YAML
+anchor/alias is refused (it would silently change every alias).
+
+Removing a key removes its own lines (key and value subtree). Comment lines above it stay, as do
+comment lines after it: kubesmith cannot know which section a comment talks about.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from kubesmith.errors import KubesmithError, ManifestError
+from kubesmith.model import PathSegment, format_path, parse_path
+from kubesmith.workspace import yamldata as D
+from kubesmith.workspace.yamlnodes import Chunk, count_breaks, gc_paused, parse_chunk
+from kubesmith.workspace.yamlnodes import split_documents as _split
+from kubesmith.workspace.yamlpos import TextOps, walk
+
+__all__ = ["YamlDocument", "YamlFile"]
+
+
+class YamlDocument:
+    """One document of a :class:`YamlFile`: its plain data and where its nodes are.
+
+    Attributes:
+        data: the document as plain Python data (``None`` for an empty document).
+        start_line: 1-based line where the document's content starts (its ``---`` when empty).
+        duplicate_keys: ``(field path, line)`` of every mapping key written more than once (the
+            last one wins, as in Kubernetes).
+    """
+
+    def __init__(self, chunk: Chunk, line0: int, text: str, name: str) -> None:
+        self._start = chunk.start
+        self._end = chunk.end
+        self._explicit = chunk.explicit
+        self._line0 = line0
+        self._name = name
+        self._load(text)
+
+    def _load(self, text: str) -> None:
+        parsed = parse_chunk(text, self._name, self._line0)
+        self._root = parsed.root
+        self._shared = parsed.shared
+        self.data: Any = parsed.data
+        self.duplicate_keys: list[tuple[str, int]] = [
+            (format_path([_segment(s) for s in path]), line) for path, line in parsed.duplicates
+        ]
+
+    def _shift(self, offset: int, lines: int) -> None:
+        self._start += offset
+        self._end += offset
+        self._line0 += lines
+
+    @property
+    def start_line(self) -> int:
+        """1-based line of the document's first node (of its ``---`` line when it is empty)."""
+        if self._root is None or self.data is None:
+            return self._line0 + 1
+        return self._line0 + self._root.start_mark.line + 1
+
+    def line_of(self, path: str | Sequence[PathSegment]) -> int:
+        """1-based line of the node at ``path``, or of its closest existing ancestor.
+
+        For a mapping entry this is the line of its key; for a list item, the line of the item.
+        """
+        if self._root is None:
+            return self.start_line
+        steps = walk(self._root, parse_path(path), self._shared, editing=False)
+        if not steps:
+            return self.start_line
+        last = steps[-1]
+        mark = (last.key if last.key is not None else last.node).start_mark
+        return self._line0 + mark.line + 1
+
+
+def _segment(value: Any) -> PathSegment:
+    return value if isinstance(value, (str, int)) and not isinstance(value, bool) else str(value)
+
+
+class YamlFile:
+    """A YAML file's text and its documents, editable with minimal diffs.
+
+    Attributes:
+        name: the file name used in error messages.
+        documents: one :class:`YamlDocument` per YAML document, empty ones included.
+    """
+
+    def __init__(self, text: str, name: str) -> None:
+        self.name = name
+        self._bom = "\ufeff" if text.startswith("\ufeff") else ""
+        self._body = text[len(self._bom) :]
+        self.documents: list[YamlDocument] = []
+        line0, last = 0, 0
+        with gc_paused():
+            for chunk in _split(self._body):
+                line0 += count_breaks(self._body, last, chunk.start)
+                last = chunk.start
+                text_of = self._body[chunk.start : chunk.end]
+                self.documents.append(YamlDocument(chunk, line0, text_of, name))
+
+    @classmethod
+    def parse(cls, text: str, name: str = "<string>") -> YamlFile:
+        """Parse ``text`` (kept byte for byte).
+
+        Raises:
+            ManifestError: malformed YAML (with the 1-based line), or an alias bomb.
+        """
+        return cls(text, name)
+
+    @property
+    def text(self) -> str:
+        """The file's full current text, edits included."""
+        return self._bom + self._body
+
+    def __repr__(self) -> str:
+        return f"YamlFile({self.name!r}, {len(self.documents)} documents)"
+
+    # ------------------------------------------------------------------ public edits
+
+    def set(self, doc: int, path: str | Sequence[PathSegment], value: Any) -> tuple[Any, Any]:
+        """Set the value at ``path``, creating missing parents (and upserting ``[key=value]``).
+
+        Returns:
+            ``(old, new)``: the value before (``None`` when it did not exist) and the value set.
+
+        Raises:
+            ManifestError: the path cannot be set (e.g. it runs through a scalar or an alias).
+        """
+        segs = _path(path, self.name)
+        value = D.plain(value)
+        d = self._doc(doc)
+        expected = copy.deepcopy(d.data)
+        expected, old, existed = D.set_in(expected, segs, value, self.name)
+        if existed and D.same(old, value):
+            return old, value
+        with self._transaction(doc, expected, segs):
+            self._ops(doc).set(segs, value)
+        return old, value
+
+    def remove(self, doc: int, path: str | Sequence[PathSegment]) -> Any:
+        """Remove the key or list item at ``path``; a missing path is a no-op.
+
+        Returns:
+            the removed value (``None`` when nothing was there).
+        """
+        segs = _path(path, self.name)
+        d = self._doc(doc)
+        expected = copy.deepcopy(d.data)
+        found, old = D.remove_in(expected, segs)
+        if not found:
+            return None
+        with self._transaction(doc, expected, segs):
+            self._ops(doc).remove(segs)
+        return old
+
+    def merge_patch(self, doc: int, patch: dict[str, Any]) -> None:
+        """Apply an RFC 7386 JSON merge patch (``None`` deletes; dicts merge; others replace)."""
+        d = self._doc(doc)
+        if not isinstance(d.data, dict):
+            raise ManifestError("a merge patch needs a mapping document", self.name, d.start_line)
+        patch = D.plain(patch)
+        expected = D.merge(copy.deepcopy(d.data), patch)
+        with self._transaction(doc, expected, ()):
+            self._ops(doc).merge((), patch)
+
+    def append_document(self, data: dict[str, Any]) -> int:
+        """Append ``data`` as a new document (block style); returns its index."""
+        value = D.plain(data)
+        if not isinstance(value, dict) or not value:
+            raise ManifestError("a new document must be a non-empty mapping", self.name)
+        ops = TextOps(self, None)
+        nl = ops.style().nl
+        body = self._body
+        prefix = nl if body and body[-1] not in "\r\n" else ""
+        sep = "---" + nl if self.documents or "---" in body else ""
+        lines = ops.render_block(value, 0)
+        tail = nl if not prefix else ""
+        start = len(body) + len(prefix)
+        new_body = body + prefix + sep + nl.join(lines) + tail
+        line0 = count_breaks(new_body, 0, start)
+        d = YamlDocument(Chunk(start, len(new_body), bool(sep)), line0, new_body[start:], self.name)
+        if not D.same(d.data, value):
+            raise ManifestError("internal: the new document does not read back as given", self.name)
+        if self.documents:
+            self.documents[-1]._end += len(prefix)
+        self._body = new_body
+        self.documents.append(d)
+        return len(self.documents) - 1
+
+    def delete_document(self, doc: int) -> None:
+        """Remove a document and its ``---`` line (comments before the first document stay)."""
+        d = self._doc(doc)
+        a, b = d._start, d._end
+        lines = count_breaks(self._body, a, b)
+        self._body = self._body[:a] + self._body[b:]
+        del self.documents[doc]
+        for later in self.documents[doc:]:
+            later._shift(a - b, -lines)
+
+    # ------------------------------------------------------------------ internals
+
+    def _doc(self, doc: int) -> YamlDocument:
+        if not 0 <= doc < len(self.documents):
+            raise ManifestError(
+                f"no document {doc} (the file has {len(self.documents)})", self.name
+            )
+        return self.documents[doc]
+
+    def _ops(self, doc: int) -> TextOps:
+        return TextOps(self, doc)
+
+    def splice(self, doc: int, start: int, end: int, text: str) -> None:
+        """Replace ``body[start:end]`` inside document ``doc`` and re-parse that document."""
+        d = self.documents[doc]
+        if not d._start <= start <= end <= d._end:
+            raise ManifestError("internal: edit outside its document", self.name, d.start_line)
+        body = self._body[:start] + text + self._body[end:]
+        delta = len(text) - (end - start)
+        new_end = d._end + delta
+        lines = count_breaks(body, d._start, new_end) - count_breaks(self._body, d._start, d._end)
+        old_body, old_end = self._body, d._end
+        self._body, d._end = body, new_end
+        try:
+            d._load(body[d._start : new_end])
+        except ManifestError:
+            self._body, d._end = old_body, old_end
+            raise
+        for later in self.documents[doc + 1 :]:
+            later._shift(delta, lines)
+
+    @contextmanager
+    def _transaction(
+        self, doc: int, expected: Any, segs: tuple[PathSegment, ...]
+    ) -> Iterator[None]:
+        """Undo every splice of the block unless the document ends up exactly as ``expected``."""
+        body = self._body
+        states = [(d, dict(d.__dict__)) for d in self.documents]
+        where = format_path(segs) if segs else "the document"
+        try:
+            yield
+            if not D.same(self.documents[doc].data, expected):
+                raise ManifestError(
+                    f"editing {where} would not give the expected result; file left unchanged",
+                    self.name,
+                    self.documents[doc].start_line,
+                )
+        except KubesmithError:
+            self._body = body
+            for d, state in states:
+                d.__dict__.clear()
+                d.__dict__.update(state)
+            raise
+
+
+def _path(path: str | Sequence[PathSegment], name: str) -> tuple[PathSegment, ...]:
+    try:
+        segs = parse_path(path)
+    except KubesmithError as e:
+        raise ManifestError(str(e), name) from e
+    if not segs:
+        raise ManifestError("an empty field path", name)
+    return segs

@@ -56,7 +56,7 @@ def _finding(m: Manifest, severity: str, message: str, rule: str, path: Any = ()
         message=message,
         file=m.file,
         line=m.line_of(segments) if segments else m.line,
-        ref=m.ref if m.obj.get("kind") else None,
+        ref=m.ref if m.obj.get("kind") and m.ref.name else None,
         path=format_path(segments) if segments else None,
         rule=rule,
     )
@@ -220,6 +220,16 @@ class SchemaValidator:
         for m, verdict in zip(todo, verdicts, strict=True):
             findings.extend(self._findings(m, verdict))
         return findings
+
+    def validate_files(self, files: Sequence[tuple[str, Path, bool]]) -> list[Finding]:
+        """Validate whole files: (name as findings show it, path on disk, is a Kustomize patch).
+
+        The fast path for repositories: files go to kubeconform as they are, and only those it
+        flags are parsed here (see :mod:`kubesmith.tools.schema.files`).
+        """
+        from kubesmith.tools.schema.files import SourceFile, validate_files
+
+        return validate_files(self, [SourceFile(r, p, patch) for r, p, patch in files])
 
     def _precheck(self, m: Manifest) -> tuple[list[Finding], bool]:
         obj = m.obj

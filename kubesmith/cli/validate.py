@@ -1,0 +1,204 @@
+"""``kubesmith validate``: check manifests offline and report findings for people or CI.
+
+Every validator that can run on the repository plugs in through :func:`build_validators`; a
+validator with a ``validate_files`` method (schema) gets the files, the others get parsed
+documents (:func:`load_manifests`).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kubesmith.cli._common import EXIT_BLOCKED, handle_errors, print_json, repo_option
+from kubesmith.config import Settings, load_settings
+from kubesmith.errors import ManifestError, UsageError
+from kubesmith.model import Finding, Manifest
+from kubesmith.tools.validator import Validator
+
+OUTPUTS = ("text", "json", "sarif", "junit")
+_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def build_validators(settings: Settings, root: Path) -> list[Validator]:
+    """The validators ``kubesmith validate`` runs, in order.
+
+    The one place to add a validator: the policy engine (``--policies``) and the server-side
+    dry-run (``--dry-run``) append theirs here, driven by ``settings``.
+    """
+    validators: list[Validator] = []
+    if settings.schema_.enabled:
+        from kubesmith.tools.schema import SchemaValidator
+
+        validators.append(SchemaValidator(settings.schema_, root=root))
+    return validators
+
+
+def discover(paths: Sequence[Path], repo: Path, settings: Settings) -> list[tuple[str, Path]]:
+    """The manifest files to check: (path as findings name it, path on disk), sorted.
+
+    Folders are walked with the workspace's include/exclude globs; files named explicitly are
+    always checked. Paths are shown relative to the repository when they are inside it.
+    """
+    from kubesmith.workspace.source import matches
+
+    cfg = settings.workspace
+    root = repo.resolve()
+    found: dict[str, Path] = {}
+
+    def rel(p: Path) -> str:
+        full = p.resolve()
+        return full.relative_to(root).as_posix() if full.is_relative_to(root) else p.as_posix()
+
+    for start in paths or [repo]:
+        if start.is_file():
+            found[rel(start)] = start
+            continue
+        for dirpath, dirnames, filenames in os.walk(start):
+            dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            for name in filenames:
+                p = Path(dirpath) / name
+                r = rel(p)
+                wanted = p.suffix in _SUFFIXES or name == "Kustomization"
+                if wanted and matches(r, cfg.include) and not matches(r, cfg.exclude):
+                    found[r] = p
+    return sorted(found.items())
+
+
+def patch_files(repo: Path) -> set[str]:
+    """Repository-relative paths of the files Kustomize uses as patches (partial resources)."""
+    import yaml
+
+    from kubesmith.workspace.kustomize import KUSTOMIZATION_NAMES, Kustomization
+
+    out: set[str] = set()
+    root = repo.resolve()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d != ".git"]
+        for name in filenames:
+            if name not in KUSTOMIZATION_NAMES:
+                continue
+            p = Path(dirpath) / name
+            try:
+                data = yaml.safe_load(p.read_text(encoding="utf-8"))
+            except (yaml.YAMLError, OSError, UnicodeDecodeError):
+                continue
+            out.update(Kustomization.parse(p.relative_to(root).as_posix(), data, set()).patch_files)
+    return out
+
+
+def load_manifests(files: Sequence[tuple[str, Path]], patches: set[str]) -> list[Manifest]:
+    """Parse ``files`` into documents with positions, for validators that need parsed YAML."""
+    from kubesmith.tools.schema.located import parse_documents
+
+    docs: list[Manifest] = []
+    for rel, path in files:
+        try:
+            docs.extend(parse_documents(path.read_text(encoding="utf-8"), rel, rel in patches))
+        except (ManifestError, OSError, UnicodeDecodeError):
+            continue  # the schema validator reports unreadable files
+    return docs
+
+
+def run_validators(
+    validators: Sequence[Validator], files: Sequence[tuple[str, Path]], patches: set[str]
+) -> list[Finding]:
+    """Run each validator on ``files``: whole files where it can, parsed documents otherwise."""
+    findings: list[Finding] = []
+    manifests: list[Manifest] | None = None
+    for v in validators:
+        validate_files = getattr(v, "validate_files", None)
+        if validate_files is not None:
+            findings.extend(validate_files([(r, p, r in patches) for r, p in files]))
+            continue
+        if manifests is None:
+            manifests = load_manifests(files, patches)
+        findings.extend(v.validate(manifests))
+    return findings
+
+
+@click.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@repo_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Choice(OUTPUTS),
+    default="text",
+    show_default=True,
+    help="text (grouped by file), json (one object), sarif (2.1.0, for GitHub code scanning), "
+    "junit (XML test report).",
+)
+@click.option("--kube-version", default=None, help="Kubernetes version of the schemas, e.g. 1.31.")
+@click.option(
+    "--strict/--no-strict",
+    default=None,
+    help="Unknown fields and duplicate keys are errors (default: strict).",
+)
+@click.option(
+    "--crd-dir",
+    "crd_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="A folder of CustomResourceDefinitions to validate custom resources with (repeatable).",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "kubeconform", "embedded"]),
+    default=None,
+    help="Schema engine; auto uses kubeconform when installed, else the embedded one.",
+)
+@handle_errors
+def command(  # noqa: PLR0917 - click passes each option as a parameter
+    paths: tuple[Path, ...],
+    repo: Path,
+    output: str,
+    kube_version: str | None,
+    strict: bool | None,
+    crd_dirs: tuple[Path, ...],
+    engine: str | None,
+) -> None:
+    """Validate Kubernetes manifests offline: API schemas, the repository's CRDs, strict fields.
+
+    \b
+    Examples:
+      kubesmith validate                          # the whole repository (--repo, default .)
+      kubesmith validate deploy/web.yaml --kube-version 1.30
+      kubesmith validate -o sarif > kubesmith.sarif
+      kubesmith validate -o junit > report.xml
+
+    Kustomize patch files, kustomization files and YAML that is not a Kubernetes object are
+    skipped with a note. A kind with no schema (no CRD found) is a warning.
+
+    Exit codes: 0 no error findings, 1 error findings, 2 usage error.
+    """
+    settings = load_settings(repo)
+    extra_crds = [str(d.resolve()) for d in crd_dirs]
+    overrides: dict[str, Any] = {
+        "schema.kube_version": kube_version,
+        "schema.strict": strict,
+        "schema.engine": engine,
+        "schema.crd_dirs": [*settings.schema_.crd_dirs, *extra_crds] if extra_crds else None,
+    }
+    settings = settings.merged(**overrides)
+    validators = build_validators(settings, repo)
+    if not validators:
+        raise UsageError("every validator is disabled in the settings: nothing to check")
+    files = discover(paths, repo, settings)
+    findings = run_validators(validators, files, patch_files(repo))
+    names = [r for r, _ in files]
+    if output == "json":
+        from kubesmith.tools.report import render_json
+
+        print_json(render_json(findings, files=len(names)))
+    else:
+        from kubesmith.tools.report import render
+
+        click.echo(render(findings, output, names), nl=False)
+    if any(f.severity == "error" for f in findings):
+        sys.exit(EXIT_BLOCKED)

@@ -75,3 +75,20 @@ class OutcomeRow(Base):
     recorded_at: Mapped[str] = mapped_column(String(40))
     data: Mapped[str] = mapped_column(Text)
     """The whole :class:`~kubesmith.model.Outcome` as JSON (comments, follow-up diff), redacted."""
+
+
+class RuleRow(Base):
+    """A learned convention (revision 0002): candidate, approved or rejected."""
+
+    __tablename__ = "rules"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    params: Mapped[str] = mapped_column(Text)
+    """JSON object of the rule's parameters."""
+    evidence: Mapped[str] = mapped_column(Text)
+    """JSON list of :class:`~kubesmith.store.records.Evidence`."""
+    created_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))

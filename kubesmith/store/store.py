@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,12 @@ from sqlalchemy.orm import Session
 from kubesmith.errors import RunError, UsageError
 from kubesmith.model import Outcome, Proposal, PullRequest, from_json, to_json
 from kubesmith.store._engine import WRITE_FLAG, make_engine, migrate, resolve_url
+from kubesmith.store._learning import LearningMixin, iter_import
 from kubesmith.store._orm import OutcomeRow, ProposalRow, PullRequestRow
-from kubesmith.store.records import PullRequestRecord
+from kubesmith.store._rows import check_status, merge_outcomes, pr_record, proposal_from_row
+from kubesmith.store.fingerprint import fingerprint
+from kubesmith.store.records import PullRequestRecord, Rule
 from kubesmith.store.redact import redact_outcome, redact_proposal
-
-PR_STATUSES = ("open", "accepted", "rejected", "closed")
 
 
 def _now() -> str:
@@ -36,7 +38,7 @@ def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-class Store:
+class Store(LearningMixin):
     """kubesmith's memory of what it proposed and what reviewers did with it.
 
     Open it with :meth:`open`; it migrates the schema to the newest revision on the way.
@@ -105,7 +107,13 @@ class Store:
     # ------------------------------------------------------------------ proposals
 
     def save_proposal(self, proposal: Proposal) -> None:
-        """Insert or replace a proposal, with Secret values and credentials redacted."""
+        """Insert or replace a proposal, with Secret values and credentials redacted.
+
+        A proposal without a fingerprint gets one computed from its changes, so that a later
+        rejection can be matched against new proposals.
+        """
+        if not proposal.fingerprint and proposal.changes:
+            proposal = replace(proposal, fingerprint=fingerprint(proposal.changes))
         clean = redact_proposal(proposal)
         with self._session(write=True) as s:
             row = s.get(ProposalRow, clean.id)
@@ -119,9 +127,6 @@ class Store:
             row.fingerprint = clean.fingerprint
             row.data = json.dumps(to_json(clean))
             self._after_save_proposal(s, clean)
-
-    def _after_save_proposal(self, session: Session, proposal: Proposal) -> None:
-        """Hook for indexes kept beside the proposal row (full-text search)."""
 
     def get_proposal(self, id_or_prefix: str) -> Proposal:
         """The proposal with this id, or the only one whose id starts with it.
@@ -145,7 +150,7 @@ class Store:
                     ids = ", ".join(r.id for r in rows)
                     raise UsageError(f"proposal id {id_or_prefix!r} is ambiguous: {ids}")
                 row = rows[0]
-            return _proposal(row)
+            return proposal_from_row(row)
 
     def list_proposals(self, limit: int | None = 50) -> list[Proposal]:
         """Proposals, newest first."""
@@ -153,7 +158,7 @@ class Store:
             q = select(ProposalRow).order_by(ProposalRow.created_at.desc(), ProposalRow.id)
             if limit is not None:
                 q = q.limit(limit)
-            return [_proposal(r) for r in s.scalars(q)]
+            return [proposal_from_row(r) for r in s.scalars(q)]
 
     # ------------------------------------------------------------------ pull requests
 
@@ -161,7 +166,7 @@ class Store:
         self, proposal_id: str, pr: PullRequest, *, title: str, body: str, base: str, branch: str
     ) -> None:
         """Insert or update the record of pull request ``(pr.forge, pr.id)``."""
-        _check_status(pr.status)
+        check_status(pr.status)
         now = _now()
         with self._session(write=True) as s:
             row = s.scalars(
@@ -207,7 +212,7 @@ class Store:
             if len(rows) > 1:
                 ids = ", ".join(f"{r.forge}:{r.pr_id}" for r in rows)
                 raise UsageError(f"pull request id {pr_id_or_prefix!r} is ambiguous: {ids}")
-            return _pr_record(rows[0])
+            return pr_record(rows[0])
 
     def find_pull_request(self, branch: str, forge: str) -> PullRequestRecord | None:
         """The newest pull request of ``branch`` on ``forge``: what makes ``open_pr`` idempotent."""
@@ -218,21 +223,21 @@ class Store:
                 .order_by(PullRequestRow.pk.desc())
                 .limit(1)
             ).one_or_none()
-            return _pr_record(row) if row is not None else None
+            return pr_record(row) if row is not None else None
 
     def list_pull_requests(
         self, status: str | None = None, forge: str | None = None
     ) -> list[PullRequestRecord]:
         """Pull requests, newest first, optionally of one status and one forge."""
         if status is not None:
-            _check_status(status)
+            check_status(status)
         with self._session() as s:
             q = select(PullRequestRow).order_by(PullRequestRow.pk.desc())
             if status is not None:
                 q = q.where(PullRequestRow.status == status)
             if forge is not None:
                 q = q.where(PullRequestRow.forge == forge)
-            return [_pr_record(r) for r in s.scalars(q)]
+            return [pr_record(r) for r in s.scalars(q)]
 
     def set_pull_request_status(
         self, pr_id: str, forge: str, status: str, reason: str = ""
@@ -242,7 +247,7 @@ class Store:
         Raises:
             UsageError: for an unknown status or pull request.
         """
-        _check_status(status)
+        check_status(status)
         with self._session(write=True) as s:
             row = s.scalars(
                 select(PullRequestRow).where(
@@ -258,12 +263,17 @@ class Store:
     # ------------------------------------------------------------------ outcomes
 
     def record_outcome(self, outcome: Outcome) -> None:
-        """Remember what reviewers did; recording the same pull request again updates it.
+        """Remember what reviewers did with one pull request of one proposal.
 
-        The pull request's own record (when the store has it) takes the outcome's status and
-        reason, so ``review list`` and the learning code agree.
+        Recording the same pull request again merges into the first record: the newest status
+        wins, comments accumulate (each once), and a reason or follow-up diff is kept until a new
+        one replaces it. So a forge can report every event (a comment, then the merge) and a
+        poller can report the same outcome twice without losing or duplicating anything.
+
+        The pull request's own record (when the store has it) takes a decided outcome's status
+        and reason, so ``review list`` and the learning code agree.
         """
-        _check_status(outcome.status)
+        check_status(outcome.status)
         clean = redact_outcome(outcome)
         now = _now()
         with self._session(write=True) as s:
@@ -279,6 +289,8 @@ class Store:
                     proposal_id=clean.proposal_id, forge=clean.pr.forge, pr_id=clean.pr.id
                 )
                 s.add(row)
+            else:
+                clean = merge_outcomes(from_json(Outcome, json.loads(row.data)), clean)
             row.status = clean.status
             row.reason = clean.reason
             row.recorded_at = now
@@ -288,13 +300,49 @@ class Store:
                     PullRequestRow.forge == clean.pr.forge, PullRequestRow.pr_id == clean.pr.id
                 )
             ).one_or_none()
-            if pr_row is not None and (pr_row.status, pr_row.reason) != (
-                clean.status,
-                clean.reason,
+            decided = clean.status != "open"
+            if (
+                pr_row is not None
+                and decided
+                and (pr_row.status, pr_row.reason) != (clean.status, clean.reason)
             ):
                 pr_row.status = clean.status
                 pr_row.reason = clean.reason
                 pr_row.updated_at = now
+
+    def import_feedback(self, document: dict[str, Any]) -> dict[str, int]:
+        """Load an :meth:`export_feedback` document (from another store or a backup).
+
+        Everything is upserted, so importing the same export twice changes nothing; values are
+        redacted again on the way in. Returns how many records of each kind were read.
+        """
+        counts = {"proposals": 0, "pull_requests": 0, "outcomes": 0, "rules": 0}
+        rules: list[Rule] = []
+        for kind, value in iter_import(document):
+            if kind == "proposal":
+                self.save_proposal(value)
+                counts["proposals"] += 1
+            elif kind == "pull_request":
+                pr = from_json(PullRequest, value["pr"])
+                self.save_pull_request(
+                    str(value["proposal_id"]),
+                    pr,
+                    title=str(value.get("title", "")),
+                    body=str(value.get("body", "")),
+                    base=str(value.get("base", "")),
+                    branch=str(value.get("branch", "")),
+                )
+                if value.get("reason"):
+                    self.set_pull_request_status(pr.id, pr.forge, pr.status, str(value["reason"]))
+                counts["pull_requests"] += 1
+            elif kind == "outcome":
+                self.record_outcome(value)
+                counts["outcomes"] += 1
+            else:
+                rules.append(value)
+                counts["rules"] += 1
+        self.import_rules(rules)
+        return counts
 
     def outcomes(
         self,
@@ -313,33 +361,3 @@ class Store:
             if limit is not None:
                 q = q.limit(limit)
             return [from_json(Outcome, json.loads(r.data)) for r in s.scalars(q)]
-
-
-def _check_status(status: str) -> None:
-    if status not in PR_STATUSES:
-        raise UsageError(f"unknown status {status!r}; expected one of {', '.join(PR_STATUSES)}")
-
-
-def _proposal(row: ProposalRow) -> Proposal:
-    data: Any = json.loads(row.data)
-    return from_json(Proposal, data)
-
-
-def _pr_record(row: PullRequestRow) -> PullRequestRecord:
-    return PullRequestRecord(
-        pr=PullRequest(
-            forge=row.forge,
-            id=row.pr_id,
-            url=row.url,
-            status=row.status,  # type: ignore[arg-type]  # checked on the way in
-            title=row.title,
-        ),
-        proposal_id=row.proposal_id,
-        title=row.title,
-        body=row.body,
-        base=row.base,
-        branch=row.branch,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        reason=row.reason,
-    )

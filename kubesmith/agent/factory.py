@@ -21,16 +21,32 @@ def build_planner(kind: str, settings: Settings) -> Planner:
         from kubesmith.agent.offline import OfflinePlanner
 
         return OfflinePlanner()
-    raise ConfigError(
-        f"planner {kind!r} is not available; use --planner offline"
-        + ("" if settings.llm.model else " (no model is configured)")
-    )
+    if kind in ("llm", "auto"):
+        from kubesmith.agent.llm import AutoPlanner, LLMPlanner
+        from kubesmith.agent.offline import OfflinePlanner
+
+        def llm() -> Planner:
+            return LLMPlanner(settings.llm)
+
+        return llm() if kind == "llm" else AutoPlanner(OfflinePlanner(), llm)
+    raise ConfigError(f"unknown planner {kind!r}; use offline, llm or auto")
 
 
 def build_validators(settings: Settings, repo: Path) -> list[Validator]:
-    """The validators the settings enable, in the order they run (cheapest first)."""
-    del repo
+    """The validators the settings enable, in the order they run (cheapest first).
+
+    The one place that decides which validators run: ``propose``, ``validate``, chat, the bot
+    and the evals all call it.
+    """
     validators: list[Validator] = []
+    if settings.schema_.enabled:
+        from kubesmith.tools.schema import SchemaValidator
+
+        validators.append(SchemaValidator(settings.schema_, root=repo))
+    if settings.policy.enabled and (settings.policy.packs or settings.policy.folders):
+        from kubesmith.tools.policy import PolicyValidator
+
+        validators.append(PolicyValidator(settings.policy, root=repo))
     return validators
 
 
@@ -41,4 +57,9 @@ def build_forge(settings: Settings, repo: Path) -> Forge:
         from kubesmith.tools.forges.local import LocalForge
 
         return LocalForge(repo, Store.open(settings.store_url, repo))
+    if settings.forge.kind == "github":
+        from kubesmith.store import Store
+        from kubesmith.tools.forges.github import GitHubForge
+
+        return GitHubForge.from_settings(settings, repo, Store.open(settings.store_url, repo))
     raise ConfigError(f"forge {settings.forge.kind!r} is not available yet; use the local forge")

@@ -15,7 +15,7 @@ from pathlib import Path
 from kubesmith.agent.planner import PlanContext, Planner
 from kubesmith.config import Settings, load_settings
 from kubesmith.errors import EditRejected, UsageError
-from kubesmith.model import Change, ChangeSet, Finding, Proposal, Usage
+from kubesmith.model import AddResource, Change, ChangeSet, Finding, Proposal, Usage
 from kubesmith.tools.forges.base import Forge
 from kubesmith.tools.forges.body import pr_body, pr_title
 from kubesmith.tools.git import BRANCH_PREFIX, GitRepo, slugify
@@ -128,6 +128,10 @@ class Agent:
         self, intent: str, ws: Workspace
     ) -> tuple[ChangeSet, list[Change], list[Finding], int]:
         """Plan and validate, feeding error findings back for at most ``max_iterations`` rounds."""
+        for v in self.validators:
+            prepare = getattr(v, "prepare", None)
+            if callable(prepare):
+                prepare(ws)
         max_rounds = max(1, self.settings.llm.max_iterations)
         previous: ChangeSet | None = None
         findings: list[Finding] = []
@@ -141,6 +145,7 @@ class Agent:
             if previous is not None and changeset.edits == previous.edits:
                 break  # the planner cannot repair further
             ws.reset()
+            before = self._baseline(ws, changeset)
             try:
                 changes = ws.apply(changeset)
             except EditRejected as e:
@@ -148,7 +153,7 @@ class Agent:
                 previous = changeset
                 continue
             self.progress(f"validating {len(changes)} change(s)")
-            findings = self.validate(ws, changes)
+            findings = _mark_preexisting(self.validate(ws, changes), before)
             previous = changeset
             if not any(f.severity == "error" for f in findings):
                 return replace(changeset, usage=usage), changes, findings, round_no
@@ -159,6 +164,20 @@ class Agent:
         except EditRejected:
             changes = []
         return replace(previous, usage=usage), changes, findings, max_rounds
+
+    def _baseline(self, ws: Workspace, changeset: ChangeSet) -> set[tuple[object, ...]]:
+        """Findings the edited resources already had before the change (they do not block it)."""
+        docs: list[Document] = []
+        for edit in changeset.edits:
+            if isinstance(edit, AddResource):
+                continue
+            try:
+                docs.append(ws.get(edit.ref, edit.file))
+            except EditRejected:
+                continue
+        if not docs:
+            return set()
+        return {_finding_key(f) for v in self.validators for f in v.validate(docs)}
 
     def validate(self, ws: Workspace, changes: Sequence[Change]) -> list[Finding]:
         """Run every validator on the documents ``changes`` touched."""
@@ -171,6 +190,21 @@ class Agent:
         for v in self.validators:
             findings.extend(v.validate(docs))
         return findings
+
+
+def _finding_key(f: Finding) -> tuple[object, ...]:
+    # Lines move when a change inserts text, so they are not part of a finding's identity.
+    return (f.validator, f.ref, f.path, f.rule, f.message)
+
+
+def _mark_preexisting(findings: list[Finding], before: set[tuple[object, ...]]) -> list[Finding]:
+    """Downgrade errors that the base already had: the change did not cause them."""
+    out = []
+    for f in findings:
+        if f.severity == "error" and _finding_key(f) in before:
+            f = replace(f, severity="warning", message=f"{f.message} (already so before this change)")
+        out.append(f)
+    return out
 
 
 def _commit_message(p: Proposal) -> str:

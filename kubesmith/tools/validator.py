@@ -14,6 +14,10 @@ class Validator(Protocol):
 
     A validator never raises for a problem in the manifests: it returns findings. A failure of the
     validator itself (a crashed tool, an unreachable server) is also a finding, never a silent pass.
+
+    A validator may also define ``prepare(workspace)``: the agent calls it once per proposal with
+    the whole workspace before validating, e.g. so that the schema validator learns the
+    repository's CustomResourceDefinitions.
     """
 
     name: str

@@ -155,3 +155,18 @@ def test_accept_refuses_a_dirty_checkout(example_repo: Path) -> None:
         a.forge.accept(p.pr.id)
     assert (example_repo / "base" / "checkout.yaml").read_text() == "mine\n"
     assert a.forge.get(p.pr.id).pr.status == "open"
+
+
+def test_findings_the_base_already_had_do_not_block(example_repo: Path) -> None:
+    path = example_repo / "base" / "checkout.yaml"
+    path.write_text(path.read_text().replace("replicas: 2", "replicas: 20"))
+    git(example_repo, "commit", "-qam", "too many replicas already")
+    p = agent(example_repo, SetField(CHECKOUT, "metadata.annotations.owner", "orders")).propose(
+        "annotate checkout with owner=orders"
+    )
+    assert not p.blocked and p.pr is not None
+    assert [(f.severity, f.message) for f in p.findings] == [
+        ("warning", "too many replicas (already so before this change)")
+    ]
+    worse = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 30)).propose("scale to 30")
+    assert not worse.blocked  # same finding as before: the change did not cause it

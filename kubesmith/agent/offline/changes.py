@@ -1,0 +1,118 @@
+"""Edits in the abstract: what to change on which document, before Kustomize is considered.
+
+Builders describe changes against the resource as a person thinks of it (the base Deployment);
+:mod:`kubesmith.agent.offline.overlay` then decides where each change is written (the base, an
+overlay's patch, its ``images:`` list, or a new patch file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from kubesmith.model import Match, PathSegment, parse_path
+
+if TYPE_CHECKING:
+    from kubesmith.workspace import Document
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """Set (or, with ``remove``, delete) the field at ``path`` of ``doc``.
+
+    ``image`` is ``(old, new)`` for a container image change, which an overlay writes as an
+    ``images:`` entry instead of a patch.
+    """
+
+    doc: Document
+    path: str
+    value: Any = None
+    remove: bool = False
+    note: str = ""
+    image: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class NewObject:
+    """A new resource that belongs with ``owner`` (a Service, HPA or PDB for a workload)."""
+
+    owner: Document
+    manifest: dict[str, Any]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DropObject:
+    """Delete the resource of ``doc``."""
+
+    doc: Document
+    note: str = ""
+
+
+@dataclass
+class Plan:
+    """What the builders produced for one clause: changes, and questions for the person."""
+
+    changes: list[FieldChange | NewObject | DropObject] = field(default_factory=list)
+    questions: list[str] = field(default_factory=list)
+
+
+def get_path(obj: Any, path: str | tuple[PathSegment, ...]) -> tuple[bool, Any]:
+    """``(found, value)`` at a field path of a plain object (``[key=value]`` selectors included)."""
+    node = obj
+    for seg in parse_path(path):
+        if isinstance(seg, Match):
+            if not isinstance(node, list):
+                return False, None
+            hits = [
+                item
+                for item in node
+                if isinstance(item, dict) and str(_text(item.get(seg.key))) == seg.value
+            ]
+            if not hits:
+                return False, None
+            node = hits[0]
+        elif isinstance(seg, int):
+            if not isinstance(node, list) or not -len(node) <= seg < len(node):
+                return False, None
+            node = node[seg]
+        else:
+            if not isinstance(node, dict) or seg not in node:
+                return False, None
+            node = node[seg]
+    return True, node
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
+def put_path(obj: dict[str, Any], path: str, value: Any) -> None:
+    """Set ``value`` at ``path`` in a plain nested object, creating parents and list items."""
+    segs = parse_path(path)
+    node: Any = obj
+    for i, seg in enumerate(segs):
+        last = i == len(segs) - 1
+        nxt = None if last else segs[i + 1]
+        empty: Any = [] if isinstance(nxt, Match) else {}
+        if isinstance(seg, Match):
+            hit = next(
+                (it for it in node if isinstance(it, dict) and _text(it.get(seg.key)) == seg.value),
+                None,
+            )
+            if hit is None:
+                hit = {seg.key: int(seg.value) if seg.value.isdigit() else seg.value}
+                node.append(hit)
+            if last:
+                if isinstance(value, dict):
+                    hit.update(value)
+                continue
+            node = hit
+        elif isinstance(seg, int):
+            node = node[seg]
+        elif last:
+            node[seg] = value
+        else:
+            node = node.setdefault(seg, empty)

@@ -1,0 +1,242 @@
+"""From an intent's text to a list of clauses: splitting, carrying over, and dispatch.
+
+An intent is split at ``;``, ``,``, ``and`` and ``then``. Each piece is tried against the intent
+kinds in a fixed order (most specific first). A piece that is not understood alone is joined with
+the next piece ("scale checkout" + "cart to 3"), or else with the previous clause ("create a pdb
+for checkout" + "max unavailable 1"). A piece without a verb borrows the previous clause's verb
+("scale checkout to 2 and cart to 3"); a piece without a subject borrows the previous clause's
+target ("... and its memory limit to 256Mi").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from functools import partial
+
+from kubesmith.agent.offline import intents_extra as extra
+from kubesmith.agent.offline import intents_workload as work
+from kubesmith.agent.offline.kinds import KIND_ALIASES
+from kubesmith.agent.offline.specs import Clause, Scan, Spec
+from kubesmith.agent.offline.text import FILLER, VERBS, Fragment, first_verb, fragments
+
+Handler = Callable[[Scan, Clause | None], Spec | str | None]
+
+_HANDLERS: tuple[Handler, ...] = (
+    extra.parse_hpa,
+    extra.parse_pdb,
+    extra.parse_security,
+    extra.parse_probe,
+    work.parse_pull_policy,
+    extra.parse_meta,
+    work.parse_env,
+    extra.parse_expose,
+    work.parse_scale,
+    work.parse_resources,
+    partial(work.parse_image, kinds=frozenset(KIND_ALIASES)),
+    extra.parse_delete,
+)
+
+GENERIC_ENVS = frozenset(
+    {"prod", "production", "staging", "stage", "dev", "development", "qa", "test", "uat", "preprod"}
+)
+ENV_ALIASES = (
+    ("prod", "production"),
+    ("prod", "prd"),
+    ("staging", "stage"),
+    ("staging", "stg"),
+    ("dev", "development"),
+    ("dev", "develop"),
+)
+
+_KEYWORDS = frozenset(
+    {
+        "replicas",
+        "replica",
+        "image",
+        "tag",
+        "version",
+        "probe",
+        "probes",
+        "limit",
+        "limits",
+        "request",
+        "requests",
+        "env",
+        "variable",
+        "label",
+        "labels",
+        "annotation",
+        "annotations",
+        "port",
+        "ports",
+        "policy",
+        "value",
+        "spec",
+        "field",
+        "settings",
+    }
+)
+_NOT_CONTAINERS = frozenset(
+    {
+        "the",
+        "each",
+        "every",
+        "all",
+        "a",
+        "an",
+        "its",
+        "only",
+        "main",
+        "first",
+        "init",
+        "one",
+        "this",
+    }
+)
+
+
+class NotUnderstood(Exception):
+    """Raised with the words that could not be understood and, if known, what was missing."""
+
+    def __init__(self, text: str, hint: str = "") -> None:
+        super().__init__(text)
+        self.text = text
+        self.hint = hint
+
+
+def env_words(overlays: list[str]) -> dict[str, str]:
+    """Words that name an environment → the overlay they mean (or themselves when generic)."""
+    words = {w: w for w in GENERIC_ENVS}
+    for name in overlays:
+        words[name.lower()] = name
+        for a, b in ENV_ALIASES:
+            if name.lower() == a:
+                words[b] = name
+            elif name.lower() == b:
+                words[a] = name
+    return words
+
+
+def _extract(scan: Scan, envs: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
+    """Consume the environment, namespace and container words of a clause."""
+    env = None
+    names = "|".join(re.escape(w) for w in sorted(envs, key=len, reverse=True))
+    if names:
+        m = scan.take(
+            rf"\b(?:only\s+)?(?:in|for|on|to|at|within|inside|into)\s+(?:the\s+)?({names})"
+            rf"(?:\s+(?:env|environment|overlay|cluster))?\b(?!\s+namespace)"
+        ) or scan.take(rf"^\s*({names})\s*:|\b({names})\s+(?:env|environment|overlay)\b")
+        if m:
+            env = envs[next(g for g in m.groups() if g).lower()]
+    namespace = None
+    if m := scan.take(
+        r"\b(?:in\s+)?(?:the\s+)?namespace\s+([\w-]+)|\b(?:in\s+)?(?:the\s+)?([\w-]+)\s+namespace\b"
+        r"|(?:^|\s)(?:-n|--namespace)[\s=]+([\w-]+)"
+    ):
+        namespace = next(g for g in m.groups() if g)
+    container = None
+    if scan.take(
+        r"\b(?:in\s+|of\s+|for\s+|on\s+|to\s+)?(?:all|every|each)\s+(?:of\s+its\s+)?containers?\b"
+    ):
+        container = "*"
+    else:
+        for pattern in (
+            r"\b(?:in\s+|of\s+|for\s+|on\s+|to\s+)?(?:the\s+)?container\s+([\w-]+)",
+            r"\b(?:in\s+|of\s+|for\s+|on\s+|to\s+)?(?:the\s+|its\s+)?([\w-]+)\s+container\b",
+        ):
+            for m in re.finditer(pattern, scan.text, re.IGNORECASE):
+                word = m.group(1).lower()
+                if word not in _NOT_CONTAINERS and word not in FILLER and word != "port":
+                    scan.spans.append(m.span())
+                    container = m.group(1)
+                    break
+            if container:
+                break
+    return env, namespace, container
+
+
+def subject_of(leftover: str) -> str:
+    """The words that name the target: what no handler consumed, minus verbs and filler."""
+    words = []
+    for raw in re.findall(r"[\w./:@=*'’-]+", leftover):
+        token = re.sub(r"(?:'s|’s|')$", "", raw).strip(".:'’-")
+        low = token.lower()
+        if token and low not in FILLER and low not in VERBS and low not in _KEYWORDS:
+            words.append(token)
+    return " ".join(words)
+
+
+def _parse_text(text: str, prev: Clause | None, envs: Mapping[str, str]) -> Clause | str | None:
+    """One attempt at one clause; a hint string or ``None`` when it is not understood."""
+    base = Scan(text)
+    env, namespace, container = _extract(base, envs)
+    hint: str | None = None
+    for handler in _HANDLERS:
+        scan = Scan(text, list(base.spans))
+        result = handler(scan, prev)
+        if result is None:
+            continue
+        if isinstance(result, str):
+            hint = hint or result
+            continue
+        subject = subject_of(scan.leftover())
+        if not subject and prev is None:
+            return "which resource, e.g. 'scale checkout to 3' or 'deployment/checkout'"
+        return Clause(result, subject, container, namespace, env, text)
+    return hint
+
+
+def _attempt(
+    text: str, prev: Clause | None, verb: str, envs: Mapping[str, str]
+) -> Clause | str | None:
+    if verb and not first_verb(text):
+        borrowed = _parse_text(f"{verb} {text}", prev, envs)
+        if isinstance(borrowed, Clause):
+            return borrowed
+    return _parse_text(text, prev, envs)
+
+
+def parse_intent(intent: str, overlays: list[str]) -> list[Clause]:
+    """Parse an intent into clauses.
+
+    Raises:
+        NotUnderstood: with the piece of text that matched no intent kind.
+    """
+    envs = env_words(overlays)
+    frags = fragments(intent)
+    clauses: list[Clause] = []
+    i = 0
+    while i < len(frags):
+        prev = clauses[-1] if clauses else None
+        verb = first_verb(prev.text) if prev else ""
+        text = frags[i].text
+        result = _attempt(text, prev, verb, envs)
+        hint = result if isinstance(result, str) else ""
+        j = i
+        while not isinstance(result, Clause) and j + 1 < len(frags):
+            j += 1
+            text = _join(text, frags[j])
+            result = _attempt(text, prev, verb, envs)
+        if not isinstance(result, Clause) and prev is not None:
+            before = clauses[-2] if len(clauses) > 1 else None
+            joined = prev.text
+            for frag in frags[i:]:
+                joined = _join(joined, frag)
+            result = _parse_text(joined, before, envs)
+            if isinstance(result, Clause):
+                clauses.pop()
+        if not isinstance(result, Clause):
+            raise NotUnderstood(frags[i].text, hint or (result or ""))
+        clauses.append(result)
+        i = j + 1
+    mentioned = {c.env for c in clauses if c.env}
+    if len(mentioned) == 1:
+        only = mentioned.pop()
+        clauses = [replace(c, env=only) for c in clauses]
+    return clauses
+
+
+def _join(text: str, frag: Fragment) -> str:
+    return f"{text}{frag.sep}{frag.text}"

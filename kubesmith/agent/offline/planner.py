@@ -1,0 +1,196 @@
+"""The OfflinePlanner: intents in a documented grammar → edits, deterministically, offline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from kubesmith.agent.offline import build_objects as objects
+from kubesmith.agent.offline import build_pod as pod
+from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, Plan
+from kubesmith.agent.offline.grammar import ENV_ALIASES, NotUnderstood, parse_intent
+from kubesmith.agent.offline.help import not_understood
+from kubesmith.agent.offline.kinds import SCALABLE_KINDS, SELECTOR_KINDS, WORKLOAD_KINDS
+from kubesmith.agent.offline.overlay import Destination
+from kubesmith.agent.offline.resolve import Resolver, describe
+from kubesmith.agent.offline.specs import (
+    Autoscale,
+    Budget,
+    Clause,
+    Delete,
+    EnvVar,
+    Expose,
+    Image,
+    Meta,
+    Probe,
+    PullPolicy,
+    Resources,
+    Scale,
+    Security,
+    Spec,
+)
+from kubesmith.agent.planner import PlanContext
+from kubesmith.errors import IntentNotUnderstood, ReferenceError_, UsageError
+from kubesmith.model import ChangeSet, Edit, Finding
+
+if TYPE_CHECKING:
+    from kubesmith.workspace import Document, Kustomization, Workspace
+
+_ACCEPT: dict[type, tuple[frozenset[str] | None, str]] = {
+    Scale: (SCALABLE_KINDS, "scaling"),
+    Image: (WORKLOAD_KINDS, "an image change"),
+    Resources: (WORKLOAD_KINDS, "a resources change"),
+    EnvVar: (WORKLOAD_KINDS, "an env var change"),
+    PullPolicy: (WORKLOAD_KINDS, "an imagePullPolicy change"),
+    Probe: (WORKLOAD_KINDS, "a probe change"),
+    Security: (WORKLOAD_KINDS, "hardening"),
+    Expose: (SELECTOR_KINDS, "exposing a port"),
+    Autoscale: (SCALABLE_KINDS, "an autoscaler"),
+    Budget: (SELECTOR_KINDS, "a disruption budget"),
+    Meta: (None, "a label or annotation change"),
+    Delete: (None, "deleting"),
+}
+
+
+class OfflinePlanner:
+    """Deterministic planner for the grammar in ``docs/intents.md``; no network, no tokens.
+
+    It never writes files. Ambiguous or unknown references raise ``ReferenceError_`` (listing
+    candidates); text outside the grammar raises ``IntentNotUnderstood`` (saying what it
+    understands and how to configure the LLM planner). It cannot repair: given ``previous`` it
+    returns it unchanged, which tells the loop to stop.
+    """
+
+    name = "offline"
+
+    def plan(
+        self,
+        intent: str,
+        workspace: Workspace,
+        *,
+        findings: Sequence[Finding] = (),
+        previous: ChangeSet | None = None,
+        context: PlanContext | None = None,
+    ) -> ChangeSet:
+        """Return the edits that carry out ``intent`` in ``workspace``."""
+        del findings, context
+        if previous is not None:
+            return previous
+        if not intent.strip():
+            raise UsageError("the intent is empty; say what to change, e.g. 'scale checkout to 3'")
+        overlays = {k.name: k for k in workspace.kustomizations if k.is_overlay}
+        try:
+            clauses = parse_intent(intent, sorted(overlays))
+        except NotUnderstood as e:
+            raise IntentNotUnderstood(not_understood(e.text, e.hint)) from e
+        resolver = Resolver(workspace)
+        destinations: dict[str | None, Destination] = {}
+        per_dest: dict[str | None, list[FieldChange | NewObject | DropObject]] = {}
+        questions: list[str] = []
+        prev: tuple[list[Document], str | None] | None = None
+        for clause in clauses:
+            kust = self._overlay(clause, overlays)
+            key = kust.name if kust else None
+            dest = destinations.setdefault(key, Destination(workspace, kust))
+            targets, container = self._targets(clause, resolver, prev, kust, overlays)
+            prev = (targets, container)
+            for doc in targets:
+                plan = self._build(clause.spec, doc, container, dest, workspace)
+                per_dest.setdefault(key, []).extend(plan.changes)
+                questions.extend(q for q in plan.questions if q not in questions)
+        edits: list[Edit] = []
+        notes: list[str] = []
+        for key, changes in per_dest.items():
+            more, why = destinations[key].edits(changes)
+            edits.extend(more)
+            notes.extend(why)
+        return ChangeSet(
+            intent=intent,
+            edits=tuple(edits),
+            rationale=" ".join(notes) or "Nothing to change: the request is already in place.",
+            planner=self.name,
+            questions=tuple(questions),
+        )
+
+    @staticmethod
+    def _overlay(clause: Clause, overlays: dict[str, Kustomization]) -> Kustomization | None:
+        if clause.env is None or clause.env not in overlays:
+            return None
+        return overlays[clause.env]
+
+    @staticmethod
+    def _targets(
+        clause: Clause,
+        resolver: Resolver,
+        prev: tuple[list[Document], str | None] | None,
+        kust: Kustomization | None,
+        overlays: dict[str, Kustomization],
+    ) -> tuple[list[Document], str | None]:
+        accept, what = _ACCEPT[type(clause.spec)]
+        if not clause.subject and prev is not None:
+            targets, container = prev
+            if accept is not None:
+                wrong = [d for d in targets if d.ref.kind not in accept]
+                if wrong:
+                    raise ReferenceError_(
+                        f"{describe(wrong[0])} is a {wrong[0].ref.kind}; {what} applies to "
+                        f"{', '.join(sorted(accept))}",
+                        reference=str(wrong[0].ref),
+                    )
+            return targets, clause.container or container
+        aliases = [b if a == clause.env else a for a, b in ENV_ALIASES if clause.env in (a, b)]
+        targets = resolver.resolve(
+            clause.subject,
+            accept,
+            namespace=clause.namespace,
+            env=clause.env if kust is not None else None,
+            env_aliases=aliases,
+            prefer_workloads=isinstance(clause.spec, Meta),
+            what=what,
+        )
+        if clause.env is not None and kust is None:
+            words = {clause.env, *aliases}
+            in_env = [
+                d
+                for d in targets
+                if d.ref.namespace in words or words & set(d.file.split("/")[:-1])
+            ]
+            if not in_env:
+                known = ", ".join(sorted(overlays)) or "none"
+                raise ReferenceError_(
+                    f"there is no Kustomize overlay, folder or namespace named {clause.env!r} for "
+                    f"{clause.subject!r} (overlays: {known})",
+                    reference=clause.env,
+                    candidates=sorted(overlays),
+                )
+            targets = in_env
+        return targets, clause.container
+
+    @staticmethod
+    def _build(
+        spec: Spec, doc: Document, container: str | None, dest: Destination, ws: Workspace
+    ) -> Plan:
+        view = dest.view
+        if isinstance(spec, Scale):
+            return pod.build_scale(spec, doc, view)
+        if isinstance(spec, Image):
+            return pod.build_image(spec, doc, container, view)
+        if isinstance(spec, Resources):
+            return pod.build_resources(spec, doc, container, view)
+        if isinstance(spec, EnvVar):
+            return pod.build_env(spec, doc, container, view, ws)
+        if isinstance(spec, PullPolicy):
+            return pod.build_pull_policy(spec, doc, container)
+        if isinstance(spec, Probe):
+            return pod.build_probe(spec, doc, container, view)
+        if isinstance(spec, Security):
+            return pod.build_security(spec, doc, container, view)
+        if isinstance(spec, Meta):
+            return objects.build_meta(spec, doc, view)
+        if isinstance(spec, Expose):
+            return objects.build_expose(spec, doc, container, view, ws)
+        if isinstance(spec, Autoscale):
+            return objects.build_hpa(spec, doc, view, ws)
+        if isinstance(spec, Budget):
+            return objects.build_pdb(spec, doc, view, ws)
+        return objects.build_delete(doc)

@@ -1,0 +1,215 @@
+"""What one clause of an intent asks for, independent of which resource it names.
+
+Each intent kind has a frozen dataclass. The grammar produces them from text; the builders turn
+them, together with the resolved resources, into edits. Keeping the two apart lets the same spec
+be applied to one resource, to all resources matching a label, or to a Kustomize overlay.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal, TypeAlias
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Set the replica count, add to it (``amount`` may be negative) or multiply it."""
+
+    mode: Literal["set", "add", "mul"]
+    amount: float
+
+
+@dataclass(frozen=True)
+class Image:
+    """A new image (``image``, with or without tag) or only a new ``tag`` (or ``@digest``)."""
+
+    image: str | None = None
+    tag: str | None = None
+
+
+ResourceItem: TypeAlias = tuple[
+    Literal["requests", "limits"], Literal["cpu", "memory"] | None, str | None
+]
+"""(section, resource or ``None`` for the whole section, quantity or ``None`` to remove)."""
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Set or remove CPU/memory requests and limits."""
+
+    items: tuple[ResourceItem, ...]
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    """Set an environment variable from a literal, a ConfigMap key or a Secret key; or remove it."""
+
+    name: str
+    source: Literal["value", "configMap", "secret", "remove"]
+    value: str | None = None
+    source_name: str | None = None
+    key: str | None = None
+
+
+@dataclass(frozen=True)
+class Meta:
+    """Add or remove labels or annotations, on the object or (``pod``) on its pod template."""
+
+    field: Literal["labels", "annotations"]
+    set: tuple[tuple[str, str], ...] = ()
+    remove: tuple[str, ...] = ()
+    pod: bool = False
+
+
+@dataclass(frozen=True)
+class Probe:
+    """Add (or replace) or remove readiness/liveness/startup probes."""
+
+    kinds: tuple[Literal["readiness", "liveness", "startup"], ...]
+    remove: bool = False
+    handler: Literal["http", "tcp", "grpc"] | None = None
+    path: str | None = None
+    port: str | int | None = None
+    period: int | None = None
+    delay: int | None = None
+
+
+@dataclass(frozen=True)
+class Expose:
+    """Expose a workload: a port on its Service (created when there is none)."""
+
+    port: int | None = None
+    target: str | int | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True)
+class Autoscale:
+    """Create or update a HorizontalPodAutoscaler (autoscaling/v2), or remove it."""
+
+    min: int | None = None
+    max: int | None = None
+    cpu: int | None = None
+    memory: int | None = None
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class Budget:
+    """Create or update a PodDisruptionBudget (policy/v1), or remove it."""
+
+    min_available: int | str | None = None
+    max_unavailable: int | str | None = None
+    remove: bool = False
+
+
+@dataclass(frozen=True)
+class PullPolicy:
+    """Set ``imagePullPolicy`` (Always, IfNotPresent or Never)."""
+
+    policy: str
+
+
+SECURITY_SETTINGS = (
+    "runAsNonRoot",
+    "readOnlyRootFilesystem",
+    "allowPrivilegeEscalation",
+    "dropCapabilities",
+    "seccomp",
+)
+
+
+@dataclass(frozen=True)
+class Security:
+    """Apply securityContext hardening settings (names from ``SECURITY_SETTINGS``)."""
+
+    settings: tuple[str, ...] = SECURITY_SETTINGS
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Delete the named resource."""
+
+
+Spec: TypeAlias = (
+    Scale
+    | Image
+    | Resources
+    | EnvVar
+    | Meta
+    | Probe
+    | Expose
+    | Autoscale
+    | Budget
+    | PullPolicy
+    | Security
+    | Delete
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One understood request: what to do (``spec``) and the words naming its target.
+
+    Attributes:
+        spec: what to do.
+        subject: the words left after the request itself was recognised; they name the target
+            ("the checkout deployment", "all backend deployments"). Empty means "the same as the
+            previous clause" ("... and its memory limit to 256Mi").
+        container: a container named in the clause, ``"*"`` for all containers, else ``None``.
+        namespace: a namespace named in the clause.
+        env: the Kustomize overlay (environment) the clause applies to.
+        text: the clause as written.
+    """
+
+    spec: Spec
+    subject: str
+    container: str | None = None
+    namespace: str | None = None
+    env: str | None = None
+    text: str = ""
+
+
+@dataclass
+class Scan:
+    """A clause being parsed: regex helpers that remember which characters they consumed.
+
+    Whatever no handler consumed is the clause's subject, so the target may appear anywhere
+    ("set the memory limit of checkout to 256Mi", "give checkout a 256Mi memory limit").
+    """
+
+    text: str
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def find(self, pattern: str) -> re.Match[str] | None:
+        """Search without consuming."""
+        return re.search(pattern, self.text, re.IGNORECASE)
+
+    def take(self, pattern: str) -> re.Match[str] | None:
+        """Search and consume the first match not overlapping text already consumed."""
+        for m in re.finditer(pattern, self.text, re.IGNORECASE):
+            if not self._overlaps(m.span()):
+                self.spans.append(m.span())
+                return m
+        return None
+
+    def take_all(self, pattern: str) -> list[re.Match[str]]:
+        """Consume every non-overlapping match."""
+        found = []
+        for m in re.finditer(pattern, self.text, re.IGNORECASE):
+            if not self._overlaps(m.span()):
+                self.spans.append(m.span())
+                found.append(m)
+        return found
+
+    def _overlaps(self, span: tuple[int, int]) -> bool:
+        return any(span[0] < end and start < span[1] for start, end in self.spans)
+
+    def leftover(self) -> str:
+        """The text with consumed spans blanked out."""
+        chars = list(self.text)
+        for start, end in self.spans:
+            for i in range(start, end):
+                chars[i] = " "
+        return "".join(chars)

@@ -32,17 +32,34 @@ from kubesmith.model import to_json
     help="Who plans the edits. Default: auto when a model is configured, else offline.",
 )
 @click.option("--model", default=None, help="Model for the LLM planner, e.g. openai:gpt-4o-mini.")
-@click.option("--no-pr", is_flag=True, help="Make the branch and commit only; open no pull request.")
+@click.option(
+    "--no-pr", is_flag=True, help="Make the branch and commit only; open no pull request."
+)
 @click.option("--force", is_flag=True, help="Open the pull request even if validation fails.")
+@click.option(
+    "--forge",
+    type=click.Choice(["local", "github"]),
+    default=None,
+    help="Where the pull request goes. Default: forge.kind in .kubesmith.yaml (local).",
+)
+@click.option("--github-repo", default=None, help="owner/name on GitHub. Default: from origin.")
+@click.option(
+    "--github-api-url",
+    default=None,
+    help="GitHub Enterprise API, e.g. https://ghe.example.com/api/v3 (or GITHUB_API_URL).",
+)
 @output_option
 @handle_errors
-def command(
+def command(  # noqa: PLR0917 - click passes each option as a parameter
     intent: tuple[str, ...],
     repo: Path,
     planner: str | None,
     model: str | None,
     no_pr: bool,
     force: bool,
+    forge: str | None,
+    github_repo: str | None,
+    github_api_url: str | None,
     output: str,
 ) -> None:
     """Turn INTENT into a validated change on a new branch, and open a pull request.
@@ -59,7 +76,14 @@ def command(
     Exit codes: 0 proposed (or nothing to change), 1 blocked by error findings,
     2 usage or reference error (nothing written).
     """
-    settings = load_settings(repo).merged(**{"llm.model": model})
+    settings = load_settings(repo).merged(
+        **{
+            "llm.model": model,
+            "forge.kind": forge,
+            "forge.github_repo": github_repo,
+            "forge.github_api_url": github_api_url,
+        }
+    )
 
     def progress(message: str) -> None:
         if output == "text":

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from kubesmith.cli._common import console, handle_errors, output_option, print_json, repo_option
 from kubesmith.cli.render import print_diff
+from kubesmith.cli.review_sync import command as sync_command
 from kubesmith.config import load_settings
 from kubesmith.model import to_json
 from kubesmith.store import PullRequestRecord
@@ -57,16 +58,16 @@ def command() -> None:
 @handle_errors
 def list_(repo: Path, status: str, output: str) -> None:
     """List pull requests, newest first."""
-    records = _forge(repo).list(None if status == "all" else status)
+    records = _forge(repo).store.list_pull_requests(None if status == "all" else status)
     if output == "json":
         print_json({"pull_requests": [_record_json(r) for r in records]})
         return
     if not records:
         console.print('No pull requests yet. Make one with: kubesmith propose "scale X to 3"')
         return
-    table = Table("id", "status", "title", "branch", box=None)
+    table = Table("id", "forge", "status", "title", "branch", box=None)
     for r in records:
-        table.add_row(r.pr.id, r.pr.status, escape(r.title), escape(r.branch))
+        table.add_row(r.pr.id, r.pr.forge, r.pr.status, escape(r.title), escape(r.branch))
     console.print(table)
 
 
@@ -78,7 +79,7 @@ def list_(repo: Path, status: str, output: str) -> None:
 def show(pr_id: str, repo: Path, output: str) -> None:
     """Show a pull request: its body and diff."""
     forge = _forge(repo)
-    record = forge.get(pr_id)
+    record = forge.store.get_pull_request(pr_id)
     proposal = forge.store.get_proposal(record.proposal_id)
     if output == "json":
         print_json({**_record_json(record), "body": record.body, "proposal": to_json(proposal)})
@@ -100,7 +101,9 @@ def accept(pr_id: str, repo: Path, output: str) -> None:
     if output == "json":
         print_json(_record_json(record))
     else:
-        console.print(f"Accepted {record.pr.id}: merged {escape(record.branch)} into {record.base}.")
+        console.print(
+            f"Accepted {record.pr.id}: merged {escape(record.branch)} into {record.base}."
+        )
 
 
 @command.command("reject")
@@ -116,3 +119,6 @@ def reject(pr_id: str, reason: str, repo: Path, output: str) -> None:
         print_json(_record_json(record))
     else:
         console.print(f"Rejected {record.pr.id}: {escape(reason)}")
+
+
+command.add_command(sync_command)

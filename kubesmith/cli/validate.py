@@ -7,7 +7,9 @@ documents (:func:`load_manifests`).
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,29 +47,40 @@ def discover(paths: Sequence[Path], repo: Path, settings: Settings) -> list[tupl
     Folders are walked with the workspace's include/exclude globs; files named explicitly are
     always checked. Paths are shown relative to the repository when they are inside it.
     """
-    from kubesmith.workspace.source import matches
-
     cfg = settings.workspace
-    root = repo.resolve()
+    include, exclude = _globs(cfg.include), _globs(cfg.exclude)
+    root = str(repo.resolve())
     found: dict[str, Path] = {}
 
-    def rel(p: Path) -> str:
-        full = p.resolve()
-        return full.relative_to(root).as_posix() if full.is_relative_to(root) else p.as_posix()
+    def rel_dir(d: str) -> str | None:
+        if d == root:
+            return ""
+        if not d.startswith(root + os.sep):
+            return None
+        return d[len(root) + 1 :].replace(os.sep, "/") + "/"
 
     for start in paths or [repo]:
         if start.is_file():
-            found[rel(start)] = start
+            base = rel_dir(str(start.resolve().parent))
+            found[start.as_posix() if base is None else base + start.name] = start
             continue
-        for dirpath, dirnames, filenames in os.walk(start):
+        for dirpath, dirnames, filenames in os.walk(start.resolve()):
             dirnames[:] = sorted(d for d in dirnames if d != ".git")
+            base = rel_dir(dirpath)
             for name in filenames:
-                p = Path(dirpath) / name
-                r = rel(p)
-                wanted = p.suffix in _SUFFIXES or name == "Kustomization"
-                if wanted and matches(r, cfg.include) and not matches(r, cfg.exclude):
-                    found[r] = p
+                if not name.endswith(_SUFFIXES) and name != "Kustomization":
+                    continue
+                r = base + name if base is not None else os.path.join(dirpath, name)
+                if include.match(r) and not exclude.match(r):
+                    found[r] = Path(dirpath, name)
     return sorted(found.items())
+
+
+def _globs(patterns: Sequence[str]) -> re.Pattern[str]:
+    """One regex for glob ``patterns``, as the workspace reads them (``**/`` also matches top)."""
+    parts = [fnmatch.translate(p) for p in patterns]
+    parts += [fnmatch.translate(p[3:]) for p in patterns if p.startswith("**/")]
+    return re.compile("|".join(parts) or "(?!)")
 
 
 def patch_files(repo: Path) -> set[str]:

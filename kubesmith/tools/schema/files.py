@@ -17,13 +17,17 @@ With the embedded engine, step 2 is skipped: every uncached file is parsed and v
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from kubesmith.errors import ManifestError, ToolError
 from kubesmith.model import Finding, from_json, to_json
-from kubesmith.tools.schema.located import parse_documents
+from kubesmith.tools.schema.kubeconform import Signature, result_signature, signature
+from kubesmith.tools.schema.kubeconform_output import verdict_from_result
+from kubesmith.tools.schema.located import LocatedDocument, parse_documents
 from kubesmith.tools.schema.validator import NAME, SchemaValidator, is_kustomization
 from kubesmith.tools.schema.verdict import RULE_ENGINE, RULE_INVALID_DOCUMENT, RULE_SKIPPED
 from kubesmith.tools.schema.verdict_cache import cache_key
@@ -46,20 +50,38 @@ def _note(file: str, message: str, severity: str = "info", line: int | None = No
     return Finding(NAME, severity, message, file=file, line=line, rule=rule)  # type: ignore[arg-type]
 
 
-def _findings_of_text(validator: SchemaValidator, f: SourceFile, raw: bytes) -> list[Finding]:
+def _parse(f: SourceFile, raw: bytes) -> list[LocatedDocument] | Finding:
     if b"\0" in raw:
-        return [_note(f.rel, "binary file: skipped")]
+        return _note(f.rel, "binary file: skipped")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return [_note(f.rel, "not UTF-8 text: skipped")]
+        return _note(f.rel, "not UTF-8 text: skipped")
     try:
-        docs = parse_documents(text, f.rel, f.is_patch)
+        return parse_documents(text, f.rel, f.is_patch)
     except ManifestError as e:
         if "{{" in text:
-            return [_note(f.rel, "a template (Helm/Go), not plain YAML: skipped")]
-        return [_note(f.rel, str(e), "error", e.line)]
-    return validator.validate(docs)
+            return _note(f.rel, "a template (Helm/Go), not plain YAML: skipped")
+        return _note(f.rel, str(e), "error", e.line)
+
+
+def _validate_parsed(
+    validator: SchemaValidator,
+    files: Sequence[SourceFile],
+    contents: dict[str, bytes],
+    findings: dict[str, list[Finding]],
+) -> None:
+    """Parse ``files`` and validate all their documents in one batch (one engine run)."""
+    docs: list[LocatedDocument] = []
+    for f in files:
+        parsed = _parse(f, contents[f.rel])
+        if isinstance(parsed, Finding):
+            findings[f.rel] = [parsed]
+        else:
+            findings[f.rel] = []
+            docs.extend(parsed)
+    for finding in validator.validate(docs):
+        findings[finding.file or ""].append(finding)
 
 
 def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> list[Finding]:
@@ -93,9 +115,14 @@ def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> l
             todo.append(f)
     slow = todo
     if validator.engine == "kubeconform":
-        slow = _kubeconform_filter(validator, todo, findings)
-    for f in slow:
-        findings[f.rel] = _findings_of_text(validator, f, contents[f.rel])
+        flagged = _kubeconform_filter(validator, todo, findings)
+        slow = [
+            f
+            for f in todo
+            if f.rel in flagged
+            and not _use_results(validator, f, contents[f.rel], flagged[f.rel], findings)
+        ]
+    _validate_parsed(validator, slow, contents, findings)
     validator.cache.put_many(
         {
             keys[f.rel]: [to_json(x) for x in findings[f.rel]]
@@ -106,12 +133,50 @@ def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> l
     return [x for f in files for x in findings.get(f.rel, [])]
 
 
+def _use_results(
+    validator: SchemaValidator,
+    f: SourceFile,
+    raw: bytes,
+    results: list[dict[str, Any]],
+    findings: dict[str, list[Finding]],
+) -> bool:
+    """Turn kubeconform's own results for ``f`` into findings, when they are plain verdicts.
+
+    True when done. False (look closer: parse and validate document by document) when a result
+    is not a schema verdict (duplicate keys, YAML errors, a missing kind...) or cannot be matched
+    to exactly one document.
+    """
+    plain = all(
+        r.get("status") == "statusInvalid"
+        or str(r.get("msg", "")).startswith("could not find schema")
+        for r in results
+    )
+    if not plain or not results:
+        return False
+    parsed = _parse(f, raw)
+    if isinstance(parsed, Finding):
+        return False
+    queues: dict[Signature, list[LocatedDocument]] = defaultdict(list)
+    for d in parsed:
+        queues[signature(d.obj)].append(d)
+    out: list[Finding] = []
+    for r in results:
+        queue = queues.get(result_signature(r))
+        if not queue:
+            return False
+        doc = queue.pop(0)
+        out.extend(validator.findings_for(doc, verdict_from_result(r, doc.obj)))
+    findings[f.rel] = out
+    return True
+
+
 def _kubeconform_filter(
     validator: SchemaValidator, todo: list[SourceFile], findings: dict[str, list[Finding]]
-) -> list[SourceFile]:
-    """Run kubeconform on the plain files; return the files that need a closer look."""
+) -> dict[str, list[dict[str, Any]]]:
+    """Run kubeconform on the plain files; return the files to look at closer, with results."""
     direct = [f for f in todo if not f.is_patch and not is_kustomization(f.rel, {})]
-    flagged: set[str] = {f.rel for f in todo} - {f.rel for f in direct}
+    direct_rels = {f.rel for f in direct}
+    flagged: dict[str, list[dict[str, Any]]] = {f.rel: [] for f in todo if f.rel not in direct_rels}
     by_path = {str(f.path): f for f in direct}
     run = validator.kubeconform_run()
     for i in range(0, len(direct), _BATCH):
@@ -127,10 +192,10 @@ def _kubeconform_filter(
         for r in results:
             owner = by_path.get(str(r.get("filename", "")))
             if owner is None:  # a result we cannot place: look at the whole batch closely
-                flagged.update(f.rel for f in batch)
+                flagged.update((f.rel, [{}]) for f in batch if f.rel not in flagged)
             else:
-                flagged.add(owner.rel)
-    return [f for f in todo if f.rel in flagged]
+                flagged.setdefault(owner.rel, []).append(r)
+    return flagged
 
 
 def _learn_crds(validator: SchemaValidator, f: SourceFile, raw: bytes) -> None:

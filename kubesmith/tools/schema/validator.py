@@ -218,7 +218,7 @@ class SchemaValidator:
         except ToolError as e:
             return findings + [_finding(m, "error", str(e), RULE_ENGINE) for m in todo]
         for m, verdict in zip(todo, verdicts, strict=True):
-            findings.extend(self._findings(m, verdict))
+            findings.extend(self.findings_for(m, verdict))
         return findings
 
     def validate_files(self, files: Sequence[tuple[str, Path, bool]]) -> list[Finding]:
@@ -307,7 +307,8 @@ class SchemaValidator:
         path = self.schemas.path_for(api_version, kind, strict)
         return path if path.is_file() else None
 
-    def _findings(self, m: Manifest, verdict: Verdict) -> list[Finding]:
+    def findings_for(self, m: Manifest, verdict: Verdict) -> list[Finding]:
+        """The findings an engine verdict means for one manifest (lines through ``line_of``)."""
         if verdict.status == "valid":
             return []
         if verdict.status == "no-schema":

@@ -1,0 +1,262 @@
+"""The CEL engine adapter: one cel-expr-python environment, compiled programs cached, costs bounded.
+
+Why cel-expr-python (see docs/policy.md for the comparison): it wraps the C++ reference
+implementation, so it parses optional types (``?.``, ``[?]``, ``orValue``), type-checks at compile
+time with line and column positions, ships the cel-go ``strings`` extension real policies use, and
+evaluates in microseconds.
+
+Everything here is independent of admission semantics: :mod:`evaluator` decides what to evaluate.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from kubesmith.errors import ToolError
+
+VARIABLES = ("object", "oldObject", "request", "params", "namespaceObject", "authorizer")
+"""The names an admission expression may use besides ``variables``."""
+
+MACROS = frozenset(
+    {"all", "exists", "exists_one", "map", "filter", "transformList", "transformMap"}
+)
+
+COST_LIMIT = 1_000_000
+"""Largest estimated number of comprehension steps one evaluation may take (the API server's
+per-expression limit is the same order of magnitude)."""
+
+
+class CelCompileError(ValueError):
+    """A syntax or type error in an expression, with its 1-based position in the expression."""
+
+    def __init__(self, message: str, line: int | None, column: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Program:
+    """A compiled expression and what bounding its cost needs to know."""
+
+    source: str
+    compiled: Any
+    depth: int
+    """How deeply comprehension macros nest: the cost is bounded by ``size ** depth``."""
+    literal_size: int
+    """The longest list literal in the source (a comprehension may iterate over it)."""
+
+    def estimated_cost(self, data_size: int) -> int:
+        """Upper bound of comprehension steps when collections hold up to ``data_size`` items."""
+        base = max(data_size, self.literal_size, 1)
+        return int(base**self.depth)
+
+
+class EvalError(RuntimeError):
+    """An expression failed at run time (a missing field, a bad conversion, a cost overrun)."""
+
+
+_POSITION = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
+_STRING = re.compile(
+    r"""[rRbB]*('''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*")""", re.S
+)
+
+
+def _matching_paren(source: str, open_index: int) -> int:
+    """Index of the ``)`` closing the ``(`` at ``open_index`` (string literals skipped)."""
+    depth = 0
+    i = open_index
+    while i < len(source):
+        m = _STRING.match(source, i)
+        if m:
+            i = m.end()
+            continue
+        ch = source[i]
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def rewrite_optional_calls(source: str) -> str:
+    """Turn the library's optional-returning calls into list calls plus ``[?0]`` (same meaning)."""
+    for call, replacement in (
+        (".validate(", ".k8sValidateList("),
+        ("format.named(", "format.k8sNamedList("),
+    ):
+        start = source.find(call)
+        while start >= 0:
+            open_index = start + len(call) - 1
+            close = _matching_paren(source, open_index)
+            if close < 0:
+                break
+            source = (
+                source[:start]
+                + replacement
+                + source[open_index + 1 : close + 1]
+                + "[?0]"
+                + source[close + 1 :]
+            )
+            start = source.find(call, start + len(replacement))
+    return source
+
+
+def shape(source: str) -> tuple[int, int]:
+    """Comprehension nesting depth and longest list literal of ``source`` (a lexical estimate)."""
+    stack: list[bool] = []  # one entry per open bracket: is it a macro call?
+    literal_counts: list[int] = []
+    depth = best_depth = best_literal = 0
+    i, prev = 0, ""
+    while i < len(source):
+        m = _STRING.match(source, i)
+        if m:
+            i, prev = m.end(), "lit"
+            continue
+        ident = re.match(r"[A-Za-z_][A-Za-z0-9_]*", source[i:])
+        if ident:
+            word = ident.group(0)
+            i += len(word)
+            is_macro = word in MACROS and source[: i - len(word)].rstrip().endswith(".")
+            prev = "macro" if is_macro and source[i:].lstrip().startswith("(") else "ident"
+            continue
+        ch = source[i]
+        if ch == "(":
+            stack.append(prev == "macro")
+            if prev == "macro":
+                depth += 1
+                best_depth = max(best_depth, depth)
+        elif ch == "[":
+            stack.append(False)
+            literal_counts.append(0 if prev in ("ident", "lit", ")") else 1)
+        elif ch == "," and literal_counts and literal_counts[-1] > 0:
+            literal_counts[-1] += 1
+        elif ch in ")]" and stack:
+            if stack.pop():
+                depth -= 1
+            if ch == "]" and literal_counts:
+                best_literal = max(best_literal, literal_counts.pop())
+        if not ch.isspace():
+            prev = ")" if ch in ")]" else ch
+        i += 1
+    return best_depth, best_literal
+
+
+class CelEnvironment:
+    """One CEL environment with the Kubernetes libraries; compiles each source once.
+
+    Thread-safe for compiling (a lock around the cache); programs are immutable once built.
+    """
+
+    def __init__(self) -> None:
+        try:
+            from cel_expr_python import cel
+            from cel_expr_python.ext import ext_bindings, ext_optional, ext_strings
+        except ImportError as e:  # pragma: no cover - depends on the installed extras
+            raise ToolError(
+                "policy evaluation needs cel-expr-python: pip install 'kubesmith[policy]'"
+            ) from e
+        self._cel = cel
+        variables = dict.fromkeys((*VARIABLES, "variables"), cel.Type.DYN)
+        self._env = cel.NewEnv(
+            variables=variables,
+            extensions=[
+                ext_optional.ExtOptional(),
+                ext_strings.ExtStrings(),
+                ext_bindings.ExtBindings(),
+                cel.CelExtension("kubernetes", _declarations(cel)),
+            ],
+        )
+        self._cache: dict[str, Program] = {}
+        self._lock = threading.Lock()
+
+    def compile(self, source: str) -> Program:
+        """Compile ``source`` (cached by text).
+
+        Raises:
+            CelCompileError: on a syntax or type error, with the position in ``source``.
+        """
+        with self._lock:
+            cached = self._cache.get(source)
+            if cached is not None:
+                return cached
+            rewritten = rewrite_optional_calls(source)
+            try:
+                compiled = self._env.compile(rewritten)
+            except RuntimeError as e:
+                raise _compile_error(str(e), source != rewritten) from e
+            depth, literal = shape(rewritten)
+            program = Program(source, compiled, depth, literal)
+            self._cache[source] = program
+            return program
+
+    def activation(self, data: dict[str, Any]) -> Any:
+        """Bind the variables for several evaluations over the same input."""
+        return self._env.Activation(data)
+
+    def evaluate(self, program: Program, activation: Any, data_size: int) -> Any:
+        """Run ``program``; the plain Python result.
+
+        Raises:
+            EvalError: when evaluation fails or its estimated cost exceeds :data:`COST_LIMIT`.
+        """
+        cost = program.estimated_cost(data_size)
+        if cost > COST_LIMIT:
+            raise EvalError(
+                f"estimated cost {cost:,} exceeds the limit of {COST_LIMIT:,} "
+                f"({program.depth} nested comprehensions over up to {data_size} items)"
+            )
+        result = program.compiled.eval(activation)
+        if result.type() == self._cel.Type.ERROR:
+            raise EvalError(str(result.value()))
+        return result.plain_value()
+
+
+def _compile_error(text: str, rewritten: bool) -> CelCompileError:
+    m = _POSITION.search(text)
+    if m is None:
+        return CelCompileError(text.strip(), None, None)
+    line, column, message = int(m.group(1)), int(m.group(2)), m.group(3).strip()
+    if rewritten:  # positions refer to the rewritten source: say so rather than mislead
+        message += " (position after rewriting format calls)"
+    return CelCompileError(message, line, column)
+
+
+def _declarations(cel: Any) -> list[Any]:
+    from kubesmith.tools.policy.k8slib import FUNCTIONS, GLOBAL_FUNCTIONS, REGEX_FUNCTIONS
+
+    dyn, string = cel.Type.DYN, cel.Type.STRING
+    arity = {
+        "add": 2, "sub": 2, "isLessThan": 2, "isGreaterThan": 2, "compareTo": 2,
+        "containsIP": 2, "containsCIDR": 2, "k8sValidateList": 2, "format.k8sNamedList": 1,
+    }  # fmt: skip
+    decls: dict[str, list[Any]] = {}
+    for name, impl in FUNCTIONS.items():
+        if name == "cidr_ip":
+            decls.setdefault("ip", []).append(
+                cel.Overload("cidr_ip", dyn, [dyn], is_member=True, impl=impl)
+            )
+            continue
+        is_global = name in GLOBAL_FUNCTIONS or name.startswith("format.")
+        count = arity.get(name, 0 if name.startswith("format.") else 1)
+        params = [string if is_global else dyn] * count
+        if name == "k8sValidateList":
+            params = [dyn, string]
+        decls.setdefault(name, []).append(
+            cel.Overload(f"k8s_{name}", dyn, params, is_member=not is_global, impl=impl)
+        )
+    decls["find"] = [cel.Overload("k8s_find", string, [string, string], is_member=True,
+                                  impl=REGEX_FUNCTIONS["find"])]  # fmt: skip
+    decls["findAll"] = [
+        cel.Overload("k8s_findAll", dyn, [string, string], is_member=True,
+                     impl=REGEX_FUNCTIONS["findAll"]),
+        cel.Overload("k8s_findAll_n", dyn, [string, string, cel.Type.INT], is_member=True,
+                     impl=REGEX_FUNCTIONS["findAll"]),
+    ]  # fmt: skip
+    return [cel.FunctionDecl(name, overloads) for name, overloads in decls.items()]

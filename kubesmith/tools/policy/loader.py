@@ -1,0 +1,277 @@
+"""Read ValidatingAdmissionPolicy and Binding YAML into :mod:`model` values, compiling every
+expression once so that a broken policy is reported (file, line, column) before anything runs.
+
+A broken policy never stops the others: it becomes a :class:`LoadProblem` and is left out.
+Documents that are neither policies nor bindings are kept as candidate parameter objects
+(``paramKind`` resources such as ConfigMaps).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment
+from kubesmith.tools.policy.model import (
+    Binding,
+    LabelSelector,
+    LoadProblem,
+    MatchResources,
+    Named,
+    ParamRef,
+    Policy,
+    PolicySet,
+    Requirement,
+    ResourceRule,
+    Validation,
+)
+
+GROUP = "admissionregistration.k8s.io"
+_ACTIONS = ("Deny", "Warn", "Audit")
+
+
+class _Invalid(ValueError):
+    """A policy document that does not have the shape of the API type."""
+
+
+def _tuple(value: Any, where: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _Invalid(f"{where} must be a list")
+    return tuple(str(v) for v in value)
+
+
+def _selector(data: Any, where: str) -> LabelSelector:
+    if not data:
+        return LabelSelector()
+    if not isinstance(data, dict):
+        raise _Invalid(f"{where} must be a mapping")
+    labels = data.get("matchLabels") or {}
+    exprs = []
+    for i, e in enumerate(data.get("matchExpressions") or []):
+        if not isinstance(e, dict) or "key" not in e or "operator" not in e:
+            raise _Invalid(f"{where}.matchExpressions[{i}] needs key and operator")
+        exprs.append(Requirement(str(e["key"]), str(e["operator"]), _tuple(e.get("values"), where)))
+    return LabelSelector(tuple((str(k), str(v)) for k, v in labels.items()), tuple(exprs))
+
+
+def _rules(data: Any, where: str) -> tuple[ResourceRule, ...]:
+    rules = []
+    for i, r in enumerate(data or []):
+        if not isinstance(r, dict):
+            raise _Invalid(f"{where}[{i}] must be a mapping")
+        rules.append(
+            ResourceRule(
+                api_groups=_tuple(r.get("apiGroups"), where) or ("*",),
+                api_versions=_tuple(r.get("apiVersions"), where) or ("*",),
+                resources=_tuple(r.get("resources"), where) or ("*",),
+                operations=_tuple(r.get("operations"), where) or ("*",),
+                resource_names=_tuple(r.get("resourceNames"), where),
+                scope=str(r.get("scope") or "*"),
+            )
+        )
+    return tuple(rules)
+
+
+def _match(data: Any, where: str) -> MatchResources:
+    if not isinstance(data, dict):
+        raise _Invalid(f"{where} must be a mapping")
+    return MatchResources(
+        resource_rules=_rules(data.get("resourceRules"), f"{where}.resourceRules"),
+        exclude_resource_rules=_rules(
+            data.get("excludeResourceRules"), f"{where}.excludeResourceRules"
+        ),
+        namespace_selector=_selector(data.get("namespaceSelector"), f"{where}.namespaceSelector"),
+        object_selector=_selector(data.get("objectSelector"), f"{where}.objectSelector"),
+    )
+
+
+def _named(data: Any, where: str) -> tuple[Named, ...]:
+    out = []
+    for i, item in enumerate(data or []):
+        if not isinstance(item, dict) or not item.get("name") or not item.get("expression"):
+            raise _Invalid(f"{where}[{i}] needs name and expression")
+        out.append(Named(str(item["name"]), str(item["expression"])))
+    return tuple(out)
+
+
+def _policy(obj: dict[str, Any], file: str, line: int, pack: str | None) -> Policy:
+    meta = obj.get("metadata") or {}
+    spec = obj.get("spec") or {}
+    if not meta.get("name"):
+        raise _Invalid("metadata.name is required")
+    validations = []
+    for i, v in enumerate(spec.get("validations") or []):
+        if not isinstance(v, dict) or not v.get("expression"):
+            raise _Invalid(f"spec.validations[{i}] needs an expression")
+        validations.append(
+            Validation(
+                expression=str(v["expression"]),
+                message=str(v.get("message") or ""),
+                message_expression=str(v.get("messageExpression") or ""),
+                reason=str(v.get("reason") or ""),
+                field_path=str(v.get("fieldPath") or ""),
+            )
+        )
+    if "matchConstraints" not in spec:
+        raise _Invalid("spec.matchConstraints is required")
+    param_kind = spec.get("paramKind")
+    annotations = meta.get("annotations") or {}
+    return Policy(
+        name=str(meta["name"]),
+        file=file,
+        line=line,
+        match=_match(spec["matchConstraints"], "spec.matchConstraints"),
+        validations=tuple(validations),
+        match_conditions=_named(spec.get("matchConditions"), "spec.matchConditions"),
+        variables=_named(spec.get("variables"), "spec.variables"),
+        failure_policy="Ignore" if spec.get("failurePolicy") == "Ignore" else "Fail",
+        param_kind=(str(param_kind.get("apiVersion", "")), str(param_kind.get("kind", "")))
+        if isinstance(param_kind, dict)
+        else None,
+        description=str(annotations.get("kubesmith.dev/description") or ""),
+        pack=pack,
+    )
+
+
+def _binding(obj: dict[str, Any], file: str, line: int) -> Binding:
+    meta = obj.get("metadata") or {}
+    spec = obj.get("spec") or {}
+    if not meta.get("name") or not spec.get("policyName"):
+        raise _Invalid("metadata.name and spec.policyName are required")
+    actions = _tuple(spec.get("validationActions"), "spec.validationActions")
+    bad = [a for a in actions if a not in _ACTIONS]
+    if bad or not actions:
+        raise _Invalid(f"spec.validationActions must be some of {', '.join(_ACTIONS)}")
+    ref = spec.get("paramRef")
+    param_ref = None
+    if isinstance(ref, dict):
+        param_ref = ParamRef(
+            name=ref.get("name"),
+            namespace=ref.get("namespace"),
+            selector=_selector(ref["selector"], "spec.paramRef.selector")
+            if "selector" in ref
+            else None,
+            not_found_action="Allow" if ref.get("parameterNotFoundAction") == "Allow" else "Deny",
+        )
+    match = spec.get("matchResources")
+    return Binding(
+        name=str(meta["name"]),
+        policy=str(spec["policyName"]),
+        actions=actions,  # type: ignore[arg-type]
+        file=file,
+        line=line,
+        match=_match(match, "spec.matchResources") if match else None,
+        param_ref=param_ref,
+    )
+
+
+def _node_line(node: yaml.Node, path: tuple[str | int, ...]) -> int:
+    """1-based line of the node at ``path`` (its closest existing ancestor otherwise)."""
+    for seg in path:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            child = next((v for k, v in node.value if k.value == seg), None)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(seg, int):
+            child = node.value[seg] if seg < len(node.value) else None
+        if child is None:
+            break
+        node = child
+    line = node.start_mark.line + 1
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        line += 1  # a block scalar's text starts below its indicator
+    return line
+
+
+def _expressions(policy: Policy) -> list[tuple[tuple[str | int, ...], str]]:
+    found: list[tuple[tuple[str | int, ...], str]] = []
+    for group, items in (
+        ("matchConditions", policy.match_conditions),
+        ("variables", policy.variables),
+    ):
+        found += [(("spec", group, i, "expression"), n.expression) for i, n in enumerate(items)]
+    for i, v in enumerate(policy.validations):
+        found.append((("spec", "validations", i, "expression"), v.expression))
+        if v.message_expression:
+            found.append((("spec", "validations", i, "messageExpression"), v.message_expression))
+    return found
+
+
+def _check(policy: Policy, node: yaml.Node, env: CelEnvironment) -> list[LoadProblem]:
+    problems = []
+    for path, source in _expressions(policy):
+        try:
+            env.compile(source)
+        except CelCompileError as e:
+            line = _node_line(node, path)
+            where = ".".join(f"[{p}]" if isinstance(p, int) else p for p in path).replace(".[", "[")
+            pos = f" at expression line {e.line}, column {e.column}" if e.line else ""
+            problems.append(
+                LoadProblem(
+                    policy.file,
+                    line + (e.line or 1) - 1,
+                    f"{policy.name}: {where}{pos}: {e}",
+                    policy.name,
+                )
+            )
+    return problems
+
+
+def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None) -> PolicySet:
+    """Load every document of one YAML text (``file`` names it in problems)."""
+    policies: list[Policy] = []
+    bindings: list[Binding] = []
+    params: list[dict[str, Any]] = []
+    problems: list[LoadProblem] = []
+    loader = yaml.SafeLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            line = node.start_mark.line + 1
+            obj = loader.construct_document(node)
+            if not isinstance(obj, dict):
+                continue
+            kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
+            try:
+                if api.startswith(GROUP + "/") and kind == "ValidatingAdmissionPolicy":
+                    policy = _policy(obj, file, line, pack)
+                    found = _check(policy, node, env)
+                    problems += found
+                    if not found:
+                        policies.append(policy)
+                elif api.startswith(GROUP + "/") and kind == "ValidatingAdmissionPolicyBinding":
+                    bindings.append(_binding(obj, file, line))
+                elif kind:
+                    params.append(obj)
+            except _Invalid as e:
+                name = (obj.get("metadata") or {}).get("name")
+                problems.append(LoadProblem(file, line, f"{kind} {name}: {e}", name))
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problems.append(LoadProblem(file, mark.line + 1 if mark else None, f"invalid YAML: {e}"))
+    finally:
+        loader.dispose()
+    return PolicySet(tuple(policies), tuple(bindings), tuple(params), tuple(problems))
+
+
+def load_folder(folder: Path, root: Path, env: CelEnvironment) -> PolicySet:
+    """Load every ``*.yaml``/``*.yml`` file under ``folder`` (paths relative to ``root``)."""
+    result = PolicySet()
+    files = sorted([*folder.rglob("*.yaml"), *folder.rglob("*.yml")])
+    for path in files:
+        try:
+            rel = path.relative_to(root).as_posix()
+        except ValueError:
+            rel = path.as_posix()
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            result += PolicySet(problems=(LoadProblem(rel, None, f"cannot read: {e}"),))
+            continue
+        result += load_text(text, rel, env)
+    return result

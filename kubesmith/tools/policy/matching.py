@@ -1,0 +1,144 @@
+"""Does a policy apply to an object? ``matchConstraints``, binding ``matchResources``, selectors.
+
+Admission rules name *resources* (``deployments``), manifests name *kinds* (``Deployment``), so
+matching needs the kind → resource mapping a cluster's discovery would give: a table of the
+built-in kinds plus the CustomResourceDefinitions found among the manifests. Offline there is no
+request, so every object is matched as a ``CREATE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from kubesmith.tools.policy.model import MatchResources, ResourceRule
+
+OPERATION = "CREATE"
+
+_BUILTIN: dict[str, str] = {
+    "Pod": "pods", "Service": "services", "ConfigMap": "configmaps", "Secret": "secrets",
+    "Namespace": "namespaces", "Node": "nodes", "PersistentVolume": "persistentvolumes",
+    "PersistentVolumeClaim": "persistentvolumeclaims", "ServiceAccount": "serviceaccounts",
+    "Endpoints": "endpoints", "LimitRange": "limitranges", "ResourceQuota": "resourcequotas",
+    "ReplicationController": "replicationcontrollers", "PodTemplate": "podtemplates",
+    "Event": "events", "Binding": "bindings",
+    "Deployment": "deployments", "StatefulSet": "statefulsets", "DaemonSet": "daemonsets",
+    "ReplicaSet": "replicasets", "ControllerRevision": "controllerrevisions",
+    "Job": "jobs", "CronJob": "cronjobs",
+    "HorizontalPodAutoscaler": "horizontalpodautoscalers",
+    "Ingress": "ingresses", "IngressClass": "ingressclasses", "NetworkPolicy": "networkpolicies",
+    "PodDisruptionBudget": "poddisruptionbudgets",
+    "Role": "roles", "RoleBinding": "rolebindings", "ClusterRole": "clusterroles",
+    "ClusterRoleBinding": "clusterrolebindings",
+    "StorageClass": "storageclasses", "VolumeAttachment": "volumeattachments",
+    "CSIDriver": "csidrivers", "CSINode": "csinodes",
+    "PriorityClass": "priorityclasses", "RuntimeClass": "runtimeclasses",
+    "Lease": "leases", "EndpointSlice": "endpointslices",
+    "CustomResourceDefinition": "customresourcedefinitions", "APIService": "apiservices",
+    "MutatingWebhookConfiguration": "mutatingwebhookconfigurations",
+    "ValidatingWebhookConfiguration": "validatingwebhookconfigurations",
+    "ValidatingAdmissionPolicy": "validatingadmissionpolicies",
+    "ValidatingAdmissionPolicyBinding": "validatingadmissionpolicybindings",
+    "CertificateSigningRequest": "certificatesigningrequests",
+    "FlowSchema": "flowschemas", "PriorityLevelConfiguration": "prioritylevelconfigurations",
+}  # fmt: skip
+
+_CLUSTER_SCOPED = frozenset(
+    {
+        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+        "StorageClass", "VolumeAttachment", "CSIDriver", "CSINode", "PriorityClass",
+        "RuntimeClass", "IngressClass", "CustomResourceDefinition", "APIService",
+        "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding",
+        "CertificateSigningRequest", "FlowSchema", "PriorityLevelConfiguration",
+    }
+)  # fmt: skip
+
+
+def _guess_plural(kind: str) -> str:
+    lower = kind.lower()
+    if lower.endswith(("s", "x", "ch", "sh")):
+        return lower + "es"
+    if lower.endswith("y") and lower[-2:-1] not in "aeiou":
+        return lower[:-1] + "ies"
+    return lower + "s"
+
+
+@dataclass(frozen=True)
+class Kinds:
+    """Kind → (resource plural, namespaced?) for built-in kinds and the CRDs of the repository."""
+
+    custom: tuple[tuple[str, str, str, bool], ...] = ()
+    """(group, kind, plural, namespaced) of each CustomResourceDefinition seen."""
+
+    @classmethod
+    def from_objects(cls, objects: Iterable[dict[str, Any]]) -> Kinds:
+        """Collect the CustomResourceDefinitions among ``objects``."""
+        custom = []
+        for obj in objects:
+            if obj.get("kind") != "CustomResourceDefinition":
+                continue
+            spec = obj.get("spec") or {}
+            names = spec.get("names") or {}
+            if names.get("kind") and names.get("plural"):
+                namespaced = spec.get("scope", "Namespaced") == "Namespaced"
+                custom.append(
+                    (str(spec.get("group", "")), names["kind"], names["plural"], namespaced)
+                )
+        return cls(tuple(custom))
+
+    def resource(self, group: str, kind: str) -> tuple[str, bool]:
+        """The resource plural of ``kind`` in ``group`` and whether it is namespaced."""
+        for g, k, plural, namespaced in self.custom:
+            if g == group and k == kind:
+                return plural, namespaced
+        plural = _BUILTIN.get(kind) or _guess_plural(kind)
+        return plural, kind not in _CLUSTER_SCOPED
+
+
+@dataclass(frozen=True)
+class Target:
+    """What matching needs to know about one object."""
+
+    group: str
+    version: str
+    kind: str
+    resource: str
+    namespaced: bool
+    name: str
+    namespace: str | None
+    labels: dict[str, str]
+    namespace_labels: dict[str, str] | None
+    """Labels of the object's namespace (``None`` for cluster-scoped objects)."""
+
+
+def _rule_matches(rule: ResourceRule, t: Target) -> bool:
+    if "*" not in rule.operations and OPERATION not in rule.operations:
+        return False
+    if "*" not in rule.api_groups and t.group not in rule.api_groups:
+        return False
+    if "*" not in rule.api_versions and t.version not in rule.api_versions:
+        return False
+    if not any(r in ("*", "*/*", t.resource) for r in rule.resources):
+        return False
+    if rule.resource_names and t.name not in rule.resource_names:
+        return False
+    if rule.scope == "Cluster" and t.namespaced:
+        return False
+    return not (rule.scope == "Namespaced" and not t.namespaced)
+
+
+def matches(match: MatchResources, t: Target) -> bool:
+    """True when ``t`` is selected by ``match`` (rules, exclusions and both selectors)."""
+    if not any(_rule_matches(r, t) for r in match.resource_rules):
+        return False
+    if any(_rule_matches(r, t) for r in match.exclude_resource_rules):
+        return False
+    if not match.object_selector.matches(t.labels):
+        return False
+    if t.kind == "Namespace" and t.group == "":
+        return match.namespace_selector.matches(t.labels)
+    if t.namespace_labels is None:
+        return True  # cluster-scoped objects are never filtered by a namespace selector
+    return match.namespace_selector.matches(t.namespace_labels)

@@ -1,0 +1,141 @@
+"""``PolicyValidator``: the built-in packs and the repository's own policies, as findings.
+
+The validator is the seam between admission semantics (:mod:`evaluator`) and kubesmith: it skips
+Kustomize patches (partial resources), fills in the namespace a Kustomization gives, applies
+exemptions, maps validation actions to severities (Deny → error, Warn → warning, Audit → info) and
+points each finding at the failing field's line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kubesmith.config import PolicyExemption, PolicySettings
+from kubesmith.errors import UsageError
+from kubesmith.model import Finding, Manifest, Severity
+from kubesmith.tools.policy.celenv import CelEnvironment
+from kubesmith.tools.policy.evaluator import Evaluator, Violation
+from kubesmith.tools.policy.loader import load_folder
+from kubesmith.tools.policy.matching import Kinds
+from kubesmith.tools.policy.model import LoadProblem, PolicySet
+from kubesmith.tools.policy.packs import load_packs
+
+_SEVERITY: dict[str, Severity] = {"Deny": "error", "Warn": "warning", "Audit": "info"}
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+def _severity(actions: Sequence[str]) -> Severity:
+    levels = [_SEVERITY[a] for a in actions if a in _SEVERITY] or ["error"]
+    return min(levels, key=lambda s: _RANK[s])
+
+
+def _exempted(exemption: PolicyExemption, m: Manifest) -> bool:
+    ref = m.ref
+    return (
+        (exemption.kind is None or exemption.kind == ref.kind)
+        and (exemption.name is None or exemption.name == ref.name)
+        and (exemption.namespace is None or exemption.namespace == ref.namespace)
+    )
+
+
+class PolicyValidator:
+    """Evaluates ValidatingAdmissionPolicies (packs + ``settings.folders``) against manifests.
+
+    Args:
+        settings: which packs, folders, parameters and exemptions to use.
+        root: the repository; policy folders and finding paths are relative to it.
+    """
+
+    name = "policy"
+
+    def __init__(self, settings: PolicySettings, root: Path) -> None:
+        self.settings = settings
+        self.root = root
+        env = CelEnvironment()
+        policies = load_packs(settings.packs, env)
+        for folder in settings.folders:
+            path = (root / folder).resolve()
+            if not path.is_dir():
+                raise UsageError(f"policy folder {folder!r} does not exist under {root}")
+            policies += load_folder(path, root.resolve(), env)
+        self.policies: PolicySet = policies
+        self.evaluator = Evaluator(policies, env, dict(settings.params))
+
+    @property
+    def problems(self) -> list[LoadProblem]:
+        """Policies that could not be loaded (they are reported as findings too)."""
+        return list(self.policies.problems)
+
+    def validate(self, manifests: Sequence[Manifest]) -> list[Finding]:
+        """Findings for every (policy, resource) violation; patches are never evaluated."""
+        if not self.settings.enabled:
+            return []
+        findings = self._setup_findings()
+        docs = [m for m in manifests if not getattr(m, "is_patch", False) and m.obj.get("kind")]
+        kinds = Kinds.from_objects(m.obj for m in docs)
+        namespaces = {
+            str(m.obj["metadata"]["name"]): m.obj
+            for m in docs
+            if m.obj.get("kind") == "Namespace" and (m.obj.get("metadata") or {}).get("name")
+        }
+        for m in docs:
+            skip = {e.policy for e in self.settings.exemptions if _exempted(e, m)}
+            obj = _with_namespace(m)
+            for v in self.evaluator.evaluate(obj, kinds, namespaces, skip):
+                findings.append(self._finding(m, v))
+        if self.settings.rego_folders:
+            from kubesmith.tools.policy.rego import RegoValidator
+
+            findings += RegoValidator(self.settings.rego_folders, self.root).validate(docs)
+        return findings
+
+    def _setup_findings(self) -> list[Finding]:
+        out = [
+            Finding(self.name, "error", f"policy not loaded: {p.message}", p.file, p.line,
+                    rule=p.policy or "policy-load")
+            for p in self.policies.problems
+        ]  # fmt: skip
+        for policy, message in self.evaluator.compile_problems:
+            out.append(
+                Finding(self.name, "error", f"policy not loaded: {message}", policy.file,
+                        policy.line, rule=policy.name)
+            )  # fmt: skip
+        for policy in self.evaluator.unbound:
+            out.append(
+                Finding(
+                    self.name, "info",
+                    f"policy {policy.name} has no ValidatingAdmissionPolicyBinding; not evaluated",
+                    policy.file, policy.line, rule=policy.name,
+                )
+            )  # fmt: skip
+        return out
+
+    def _finding(self, m: Manifest, v: Violation) -> Finding:
+        line = m.line
+        if v.field_path:
+            with contextlib.suppress(UsageError):
+                line = m.line_of(v.field_path)
+        rule = v.policy if v.index < 0 else f"{v.policy}/{v.index}"
+        message = v.message if v.outcome == "violation" else f"cannot evaluate: {v.message}"
+        return Finding(
+            validator=self.name,
+            severity=_severity(v.actions),
+            message=message,
+            file=m.file,
+            line=line,
+            ref=m.ref,
+            path=v.field_path,
+            rule=rule,
+        )
+
+
+def _with_namespace(m: Manifest) -> dict[str, Any]:
+    """The object with the namespace its Kustomization assigns (what the cluster would get)."""
+    obj = m.obj
+    meta = obj.get("metadata")
+    if isinstance(meta, dict) and not meta.get("namespace") and m.ref.namespace:
+        return {**obj, "metadata": {**meta, "namespace": m.ref.namespace}}
+    return obj

@@ -30,9 +30,9 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so `kubesmith --version` stays fast and commands load their own dependencies.
-    from kubesmith.cli import doctor, propose, review, tools, validate
+    from kubesmith.cli import doctor, propose, review, sandbox, tools, validate
 
-    for module in (propose, review, tools, doctor, validate):
+    for module in (propose, review, tools, doctor, validate, sandbox):
         cli.add_command(module.command)
 
 

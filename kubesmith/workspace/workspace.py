@@ -33,6 +33,7 @@ from kubesmith.workspace.document import Document
 from kubesmith.workspace.kustomize import Kustomization, is_kustomization
 from kubesmith.workspace.source import DirectorySource, FileSource, matches
 from kubesmith.workspace.yamledit import YamlFile
+from kubesmith.workspace.yamlnodes import gc_paused
 
 _Editable = Callable[[str], YamlFile]
 
@@ -79,6 +80,13 @@ class Workspace:
         return ws
 
     def _load(self, cfg: WorkspaceSettings) -> None:
+        # One pause of the cyclic collector for the whole load: thousands of small node objects
+        # would otherwise make it rescan the growing heap after every file.
+        with gc_paused():
+            self._load_files(cfg)
+        self._index()
+
+    def _load_files(self, cfg: WorkspaceSettings) -> None:
         wanted: list[str] = []
         for f in self.source.files():
             if not matches(f.path, cfg.include) or matches(f.path, cfg.exclude):
@@ -105,7 +113,6 @@ class Workspace:
                     self.errors.append(e)
                 continue
             self.original[path] = text
-        self._index()
 
     def _index(self) -> None:
         self.documents = []

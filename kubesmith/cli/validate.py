@@ -38,6 +38,11 @@ def build_validators(settings: Settings, root: Path) -> list[Validator]:
         from kubesmith.tools.schema import SchemaValidator
 
         validators.append(SchemaValidator(settings.schema_, root=root))
+    policy = settings.policy
+    if policy.enabled and (policy.packs or policy.folders or policy.rego_folders):
+        from kubesmith.tools.policy import PolicyValidator
+
+        validators.append(PolicyValidator(policy, root=root))
     return validators
 
 
@@ -166,6 +171,13 @@ def run_validators(
     default=None,
     help="Schema engine; auto uses kubeconform when installed, else the embedded one.",
 )
+@click.option(
+    "--policies",
+    default=None,
+    metavar="PACKS",
+    help="Built-in policy packs, comma-separated (pss-baseline, pss-restricted, best-practices), "
+    "or 'none'; default: policy.packs in .kubesmith.yaml.",
+)
 @handle_errors
 def command(  # noqa: PLR0917 - click passes each option as a parameter
     paths: tuple[Path, ...],
@@ -175,8 +187,9 @@ def command(  # noqa: PLR0917 - click passes each option as a parameter
     strict: bool | None,
     crd_dirs: tuple[Path, ...],
     engine: str | None,
+    policies: str | None,
 ) -> None:
-    """Validate Kubernetes manifests offline: API schemas, the repository's CRDs, strict fields.
+    """Validate Kubernetes manifests offline: API schemas, CRDs, strict fields, policies.
 
     \b
     Examples:
@@ -184,6 +197,7 @@ def command(  # noqa: PLR0917 - click passes each option as a parameter
       kubesmith validate deploy/web.yaml --kube-version 1.30
       kubesmith validate -o sarif > kubesmith.sarif
       kubesmith validate -o junit > report.xml
+      kubesmith validate --policies pss-restricted,best-practices
 
     Kustomize patch files, kustomization files and YAML that is not a Kubernetes object are
     skipped with a note. A kind with no schema (no CRD found) is a warning.
@@ -197,6 +211,9 @@ def command(  # noqa: PLR0917 - click passes each option as a parameter
         "schema.strict": strict,
         "schema.engine": engine,
         "schema.crd_dirs": [*settings.schema_.crd_dirs, *extra_crds] if extra_crds else None,
+        "policy.packs": None
+        if policies is None
+        else [p.strip() for p in policies.split(",") if p.strip() not in ("", "none")],
     }
     settings = settings.merged(**overrides)
     validators = build_validators(settings, repo)

@@ -261,17 +261,23 @@ class Evaluator:
     def _field_path(
         self, b: _Bound, validation: Validation, *, act: Any, size: int, data: dict[str, Any]
     ) -> str | None:
-        """``fieldPath`` when declared, else the longest field chain the expression reads."""
+        """``fieldPath`` when declared, else the longest field chain the expression reads.
+
+        Chains that exist in the object win over chains to absent fields, so a check over
+        ``containers + initContainers`` points at the containers when there are no init ones.
+        """
         if validation.field_path:
             return validation.field_path.lstrip(".")
+        from kubesmith.model import format_path
+
+        fallback: list[str | int] | None = None
         chains = sorted(_CHAIN.finditer(validation.expression), key=lambda m: -len(m.group(0)))
         for m in chains:
             head, rest = m.group(1), [s.lstrip("?") for s in m.group(2).split(".") if s]
             if m.group(3) and rest:
                 rest.pop()  # a method call (``.all(``), not a field
-            if head == "object":
-                prefix: list[str | int] | None = []
-            else:
+            prefix: list[str | int] | None = []
+            if head != "object":
                 try:
                     program = self.env.compile(wrap_variables(head, b.policy.variables))
                     prefix = _locate(data, self.env.evaluate(program, act, size))
@@ -279,11 +285,22 @@ class Evaluator:
                     prefix = None
             if prefix is None:
                 continue
-            from kubesmith.model import format_path
-
             segments = [*prefix, *rest]
-            return format_path(segments) if segments else None
-        return None
+            if _exists(data, segments):
+                return format_path(segments) if segments else None
+            if fallback is None:
+                fallback = segments
+        return format_path(fallback) if fallback else None
+
+
+def _exists(data: Any, segments: list[str | int]) -> bool:
+    for seg in segments:
+        in_dict = isinstance(data, dict) and seg in data
+        in_list = isinstance(data, list) and isinstance(seg, int) and seg < len(data)
+        if not (in_dict or in_list):
+            return False
+        data = data[seg]
+    return True
 
 
 def _target(

@@ -91,6 +91,8 @@ class ModelSettings(_Section):
     max_iterations: int = 3
     max_tokens: int = 200_000
     max_cost_usd: float = 1.0
+    tool_calling: Literal["auto", "tools", "json"] = "auto"
+    """``json``: plan with one JSON reply, for models whose tool calling is unreliable."""
     prices: dict[str, tuple[float, float]] = Field(default_factory=dict)
     """USD per million tokens (input, output) by model name; overrides the built-in table."""
 

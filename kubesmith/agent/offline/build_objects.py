@@ -91,7 +91,13 @@ def _owner_labels(doc: Document) -> dict[str, str]:
 
 
 def build_expose(
-    spec: Expose, doc: Document, container: str | None, view: View, ws: Workspace
+    spec: Expose,
+    doc: Document,
+    container: str | None,
+    view: View,
+    ws: Workspace,
+    *,
+    env: str | None = None,
 ) -> Plan:
     """A port on the workload's Service; the Service is created when none selects the pods."""
     plan = Plan()
@@ -139,7 +145,7 @@ def build_expose(
     services = [
         s
         for s in ws.find(kind="Service", namespace=doc.ref.namespace)
-        if s.overlay == doc.overlay and _selects(s.obj.get("spec", {}).get("selector"), pods)
+        if s.overlay in (doc.overlay, env) and _selects(s.obj.get("spec", {}).get("selector"), pods)
     ]
     if services and spec.type is None:
         svc = services[0]
@@ -182,19 +188,21 @@ def build_expose(
     return plan
 
 
-def _targets_of(ws: Workspace, kind: str, doc: Document) -> list[Document]:
+def _targets_of(ws: Workspace, kind: str, doc: Document, env: str | None) -> list[Document]:
     return [
         h
         for h in ws.find(kind=kind, namespace=doc.ref.namespace)
-        if h.overlay == doc.overlay
+        if h.overlay in (doc.overlay, env)
         and (h.obj.get("spec") or {}).get("scaleTargetRef", {}).get("name") == doc.ref.name
     ]
 
 
-def build_hpa(spec: Autoscale, doc: Document, view: View, ws: Workspace) -> Plan:
+def build_hpa(
+    spec: Autoscale, doc: Document, view: View, ws: Workspace, env: str | None = None
+) -> Plan:
     """Create (or update) an autoscaling/v2 HPA; default min = replicas, max = 3 × min, 80% CPU."""
     plan = Plan()
-    existing = _targets_of(ws, "HorizontalPodAutoscaler", doc)
+    existing = _targets_of(ws, "HorizontalPodAutoscaler", doc, env)
     if spec.remove:
         if not existing:
             raise ReferenceError_(
@@ -294,14 +302,16 @@ def _metric(resource: str, value: int) -> dict[str, Any]:
     }
 
 
-def build_pdb(spec: Budget, doc: Document, view: View, ws: Workspace) -> Plan:
+def build_pdb(
+    spec: Budget, doc: Document, view: View, ws: Workspace, env: str | None = None
+) -> Plan:
     """Create (or update) a policy/v1 PodDisruptionBudget; default maxUnavailable 1."""
     obj = view(doc)
     pods = _pod_labels(obj)
     existing = [
         p
         for p in ws.find(kind="PodDisruptionBudget", namespace=doc.ref.namespace)
-        if p.overlay == doc.overlay
+        if p.overlay in (doc.overlay, env)
         and _selects((p.obj.get("spec") or {}).get("selector", {}).get("matchLabels"), pods)
     ]
     if spec.remove:

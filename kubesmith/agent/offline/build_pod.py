@@ -53,7 +53,11 @@ def build_scale(spec: Scale, doc: Document, view: View) -> Plan:
         raise UsageError(
             f"{describe(doc)} has {current} replicas; it cannot lose {-int(spec.amount)}"
         )
-    note = f"Set {doc.ref} replicas from {current} to {new}."
+    note = (
+        f"Set {doc.ref} replicas from {current} to {new}."
+        if new != current
+        else f"{doc.ref} already runs {new} replicas."
+    )
     return Plan([FieldChange(doc, "spec.replicas", new, note=note)])
 
 
@@ -110,7 +114,10 @@ def build_resources(spec: Resources, doc: Document, container: str | None, view:
                         f"{describe(doc)} (container {name}) sets no {what}; nothing to remove",
                         reference=str(doc.ref),
                     )
-                note = f"Remove the {what} ({old}) of {doc.ref} container {name}."
+                shown = (
+                    ", ".join(f"{k} {v}" for k, v in old.items()) if isinstance(old, dict) else old
+                )
+                note = f"Remove the {what} ({shown}) of {doc.ref} container {name}."
                 plan.changes.append(FieldChange(doc, path, remove=True, note=note))
             else:
                 before = f" from {old}" if found else ""

@@ -105,12 +105,10 @@ def parse_image(s: Scan, prev: Clause | None, kinds: frozenset[str]) -> Spec | s
         s.spans.append(first.span(1))
         s.take_all(r"\b(?:container\s+)?image\b|\bto\b")
         return Image(image=first.group(1))
-    if m := s.take(
-        rf"\b(?:tag|version)\s*(?:to\s+|=\s*|:\s*|of\s+)?({_VERSION}|[\w][\w.\-]*)(?![\w./:-])"
+    if m := s.take(rf"\b(?:tag|version)\s*(?:to\s+|=\s*|:\s*)?({_VERSION})(?![\w./:-])") or s.take(
+        r"\b(?:tag|version)\s*(?:to\s+|=\s*|:\s*)([\w][\w.\-]*)(?![\w./:-])"
     ):
-        if m.group(1).lower() not in {"to", "of", "for", "on", "in"}:
-            return Image(tag=m.group(1))
-        s.spans.pop()
+        return Image(tag=m.group(1))
     s.take_all(r"\b(?:image\s+)?(?:tag|version)s?\b|\bimage\b")
     if m := s.take(rf"\bto\s+(?:version\s+)?({_VERSION})(?![\w./:-])"):
         return Image(tag=m.group(1))
@@ -135,7 +133,12 @@ def parse_resources(s: Scan, prev: Clause | None) -> Spec | str | None:
         return None
     prev_spec = prev.spec if prev else None
     has_res = bool(s.find(_RESOURCE_WORDS))
-    if not has_res and not isinstance(prev_spec, Resources) and not s.find(r"\d"):
+    if (
+        not has_res
+        and not isinstance(prev_spec, Resources)
+        and not s.find(r"\d")
+        and not is_removal(s.text)
+    ):
         return None
     tokens = re.finditer(
         r"\b(?P<res>cpus?|memory|mem|ram)\b|\b(?P<kind>requests?|requested|reservations?|limits?|limited)\b"
@@ -223,7 +226,11 @@ def parse_env(s: Scan, prev: Clause | None) -> Spec | str | None:
         return None
     name = None
     if (
-        (m := s.take(rf"\b{_ENV_WORD}\s+(?!to\b|from\b|on\b|in\b|for\b)({_ENV_NAME})"))
+        (
+            m := s.take(
+                rf"\b{_ENV_WORD}\s+(?!to\b|from\b|on\b|in\b|for\b|vars?\b|variables?\b)({_ENV_NAME})"
+            )
+        )
         or (m := s.take(rf"\b(?!the\b|an?\b)({_ENV_NAME})\s+{_ENV_WORD}\b"))
         or (m := s.take(rf"^\s*unset\s+({_ENV_NAME})"))
     ):

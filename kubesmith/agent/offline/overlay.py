@@ -113,7 +113,9 @@ class Destination:
             env = self.kust.name
             if isinstance(ch, FieldChange) and ch.image is not None:
                 out.extend(self._image_edits(ch.image))
-                notes.append(f"In {env}: {_lower(ch.note)} (images: in {self.kust.file})")
+                notes.append(
+                    f"In {env}: {_lower(ch.note)} (the images: entry in {self.kust.file})."
+                )
             elif isinstance(ch, FieldChange):
                 path, value = _as_patch(ch)
                 patch = self.patch_of(doc)
@@ -124,7 +126,7 @@ class Destination:
                     put_path(self._pending(pending, doc), path, value)
                     where = self._patch_file(doc)
                 if ch.note:
-                    notes.append(f"In {env}: {_lower(ch.note)} ({where})")
+                    notes.append(f"In {env}: {_lower(ch.note)} ({where}).")
             elif isinstance(ch, NewObject):
                 name = ch.manifest["metadata"]["name"]
                 fname = self._free(f"{name}-{_SHORT.get(ch.manifest['kind'], 'extra')}.yaml")
@@ -140,7 +142,7 @@ class Destination:
                 )
             else:
                 self._pending(pending, doc)["$patch"] = "delete"
-                notes.append(f"In {env}: {_lower(ch.note)} (a $patch: delete patch)")
+                notes.append(f"In {env}: {_lower(ch.note)} (a $patch: delete patch).")
         for (kind, name), obj in pending.items():
             doc = next(d for d in self.ws.find(kind=kind, name=name) if not d.is_patch)
             fname = posixpath.basename(self._patch_file(doc))

@@ -171,6 +171,7 @@ class OfflinePlanner:
         spec: Spec, doc: Document, container: str | None, dest: Destination, ws: Workspace
     ) -> Plan:
         view = dest.view
+        env = dest.kust.name if dest.kust else None
         if isinstance(spec, Scale):
             return pod.build_scale(spec, doc, view)
         if isinstance(spec, Image):
@@ -188,9 +189,9 @@ class OfflinePlanner:
         if isinstance(spec, Meta):
             return objects.build_meta(spec, doc, view)
         if isinstance(spec, Expose):
-            return objects.build_expose(spec, doc, container, view, ws)
+            return objects.build_expose(spec, doc, container, view, ws, env=env)
         if isinstance(spec, Autoscale):
-            return objects.build_hpa(spec, doc, view, ws)
+            return objects.build_hpa(spec, doc, view, ws, env)
         if isinstance(spec, Budget):
-            return objects.build_pdb(spec, doc, view, ws)
+            return objects.build_pdb(spec, doc, view, ws, env)
         return objects.build_delete(doc)

@@ -41,7 +41,9 @@ def main() -> int:
     repo = args.repo.resolve() if args.repo else make_copy()
     kubesmith = Path(sys.executable).with_name("kubesmith")
     print(f"$ kubesmith propose {args.intent!r} --repo {repo}\n", flush=True)
-    code = subprocess.run([str(kubesmith), "propose", args.intent, "--repo", str(repo)]).returncode
+    code = subprocess.run(
+        [str(kubesmith), "propose", args.intent, "--repo", str(repo)], check=False
+    ).returncode
     print(f"\n$ kubesmith review list --repo {repo}\n", flush=True)
     subprocess.run([str(kubesmith), "review", "list", "--repo", str(repo)], check=False)
     print(

@@ -2,7 +2,7 @@
 
 ``KubesmithError``
     ``UsageError`` – the caller's mistake: a bad argument, an empty intent, an unknown option.
-        ``ReferenceError_`` – the intent names nothing, or several things (``candidates`` lists them).
+        ``ReferenceError_`` – the intent names nothing or several things (see ``candidates``).
         ``IntentNotUnderstood`` – the offline planner cannot parse the intent (says what it can).
         ``ConfigError`` – ``.kubesmith.yaml`` or the environment is wrong.
     ``RunError`` – a run that failed through no fault of the arguments: git, a tool, a server.
@@ -33,7 +33,7 @@ class UsageError(KubesmithError):
     exit_code = 2
 
 
-class ReferenceError_(UsageError):  # noqa: N801 - avoid shadowing the builtin ReferenceError
+class ReferenceError_(UsageError):
     """An intent's reference matched no resource, or more than one.
 
     Attributes:

@@ -62,7 +62,7 @@ class ResourceRef:
 
     @classmethod
     def from_object(cls, obj: Mapping[str, Any], namespace: str | None = None) -> ResourceRef:
-        """Build a ref from a manifest dict; ``namespace`` is the fallback (e.g. kustomization's)."""
+        """Build a ref from a manifest; ``namespace`` is the fallback (e.g. a kustomization's)."""
         meta = obj.get("metadata") or {}
         ns = meta.get("namespace") if isinstance(meta, Mapping) else None
         name = meta.get("name") if isinstance(meta, Mapping) else None

@@ -26,6 +26,16 @@ from kubesmith.workspace.document import Document
 Progress = Callable[[str], None]
 
 
+@dataclass(frozen=True)
+class Base:
+    """The state a proposal starts from: the base branch, its commit, and its manifests."""
+
+    git: GitRepo
+    name: str
+    sha: str
+    workspace: Workspace
+
+
 def _quiet(_: str) -> None:
     return None
 
@@ -66,51 +76,83 @@ class Agent:
         intent = " ".join(intent.split())
         if not intent:
             raise UsageError("the intent is empty; say what to change, e.g. 'scale checkout to 3'")
+        base = self.load_base()
+        changeset, changes, findings, iterations = self._plan_loop(intent, base)
+        return self.publish(
+            base, intent, changeset, changes, findings,
+            iterations=iterations, open_pr=open_pr, force=force,
+        )  # fmt: skip
+
+    def load_base(self) -> Base:
+        """The base branch's manifests, read from git objects (the checkout is not consulted)."""
         git = GitRepo(self.repo)
-        base = self.settings.forge.base_branch or git.current_branch()
-        if base is None:
+        name = self.settings.forge.base_branch or git.current_branch()
+        if name is None:
             raise UsageError("HEAD is detached; check out a branch or set forge.base_branch")
-        base_sha = git.resolve(base)
-        self.progress(f"loading manifests at {base} ({base_sha[:7]})")
-        ws = Workspace.load(git.root, self.settings, GitTreeSource(git.root, base_sha))
-        changeset, changes, findings, iterations = self._plan_loop(intent, ws)
+        sha = git.resolve(name)
+        self.progress(f"loading manifests at {name} ({sha[:7]})")
+        ws = Workspace.load(git.root, self.settings, GitTreeSource(git.root, sha))
+        for v in self.validators:
+            prepare = getattr(v, "prepare", None)
+            if callable(prepare):
+                prepare(ws)
+        return Base(git, name, sha, ws)
+
+    def check(self, base: Base, changeset: ChangeSet) -> tuple[list[Change], list[Finding]]:
+        """Apply ``changeset`` to the base workspace (replacing earlier ones) and validate it.
+
+        Raises:
+            EditRejected: when an edit cannot be applied (nothing is applied then).
+        """
+        ws = base.workspace
+        ws.reset()
+        before = self._baseline(ws, changeset)
+        changes = ws.apply(changeset)
+        self.progress(f"validating {len(changes)} change(s)")
+        return changes, _mark_preexisting(self.validate(ws, changes), before)
+
+    def publish(
+        self,
+        base: Base,
+        intent: str,
+        changeset: ChangeSet,
+        changes: Sequence[Change],
+        findings: Sequence[Finding],
+        *,
+        iterations: int = 1,
+        open_pr: bool = True,
+        force: bool = False,
+    ) -> Proposal:
+        """Commit the applied ``changes`` to a new branch and open its pull request.
+
+        Nothing is committed when there is nothing to change, or when error findings stand and
+        ``force`` is not set; a forge failure removes the branch again.
+        """
         proposal_id = uuid.uuid4().hex[:12]
-        if not changes:
-            return Proposal(
-                id=proposal_id,
-                intent=intent,
-                planner=changeset.planner,
-                base=base,
-                branch=None,
-                commit=None,
-                changes=(),
-                diff="",
-                findings=tuple(findings),
-                usage=changeset.usage,
-                rationale=changeset.rationale or "Nothing to change: already as asked.",
-                iterations=iterations,
-            )
-        branch = f"{BRANCH_PREFIX}{slugify(intent)}-{proposal_id[:7]}"
         proposal = Proposal(
             id=proposal_id,
             intent=intent,
             planner=changeset.planner,
-            base=base,
-            branch=branch,
+            base=base.name,
+            branch=None,
             commit=None,
             changes=tuple(changes),
-            diff=ws.diff(),
+            diff=base.workspace.diff() if changes else "",
             findings=tuple(findings),
             usage=changeset.usage,
             rationale=changeset.rationale,
             iterations=iterations,
         )
+        if not changes:
+            return replace(proposal, rationale=changeset.rationale or "Already as asked.")
         if proposal.blocked and not force:
             self.progress("validation failed: no branch or pull request made")
-            return replace(proposal, branch=None)
+            return proposal
+        branch = f"{BRANCH_PREFIX}{slugify(intent)}-{proposal_id[:7]}"
         self.progress(f"committing to {branch}")
-        commit = git.commit_files(base_sha, ws.modified_files(), _commit_message(proposal), branch)
-        proposal = replace(proposal, commit=commit)
+        files = base.workspace.modified_files()
+        commit = base.git.commit_files(base.sha, files, _commit_message(proposal), branch)
+        proposal = replace(proposal, branch=branch, commit=commit)
         if open_pr and self.forge is not None:
             try:
                 self.progress(f"opening a pull request on the {self.forge.name} forge")
@@ -119,19 +161,15 @@ class Agent:
                     proposal, title=pr_title(proposal), body=pr_body(proposal, names)
                 )
             except BaseException:
-                git.delete_branch(branch)
+                base.git.delete_branch(branch)
                 raise
             proposal = replace(proposal, pr=pr)
         return proposal
 
     def _plan_loop(
-        self, intent: str, ws: Workspace
+        self, intent: str, base: Base
     ) -> tuple[ChangeSet, list[Change], list[Finding], int]:
         """Plan and validate, feeding error findings back for at most ``max_iterations`` rounds."""
-        for v in self.validators:
-            prepare = getattr(v, "prepare", None)
-            if callable(prepare):
-                prepare(ws)
         max_rounds = max(1, self.settings.llm.max_iterations)
         previous: ChangeSet | None = None
         findings: list[Finding] = []
@@ -139,29 +177,25 @@ class Agent:
         for round_no in range(1, max_rounds + 1):
             self.progress(f"planning with the {self.planner.name} planner (round {round_no})")
             changeset = self.planner.plan(
-                intent, ws, findings=findings, previous=previous, context=self.context
+                intent, base.workspace, findings=findings, previous=previous, context=self.context
             )
             usage = usage + changeset.usage
             if previous is not None and changeset.edits == previous.edits:
                 break  # the planner cannot repair further
-            ws.reset()
-            before = self._baseline(ws, changeset)
             try:
-                changes = ws.apply(changeset)
+                changes, findings = self.check(base, changeset)
             except EditRejected as e:
                 findings = [Finding("apply", "error", str(e))]
                 previous = changeset
                 continue
-            self.progress(f"validating {len(changes)} change(s)")
-            findings = _mark_preexisting(self.validate(ws, changes), before)
             previous = changeset
             if not any(f.severity == "error" for f in findings):
                 return replace(changeset, usage=usage), changes, findings, round_no
         assert previous is not None
-        ws.reset()
         try:
-            changes = ws.apply(previous)
+            changes, _ = self.check(base, previous)
         except EditRejected:
+            base.workspace.reset()
             changes = []
         return replace(previous, usage=usage), changes, findings, max_rounds
 
@@ -199,12 +233,13 @@ def _finding_key(f: Finding) -> tuple[object, ...]:
 
 def _mark_preexisting(findings: list[Finding], before: set[tuple[object, ...]]) -> list[Finding]:
     """Downgrade errors that the base already had: the change did not cause them."""
-    out = []
-    for f in findings:
-        if f.severity == "error" and _finding_key(f) in before:
-            f = replace(f, severity="warning", message=f"{f.message} (already so before this change)")
-        out.append(f)
-    return out
+    note = " (already so before this change)"
+    return [
+        replace(f, severity="warning", message=f.message + note)
+        if f.severity == "error" and _finding_key(f) in before
+        else f
+        for f in findings
+    ]
 
 
 def _commit_message(p: Proposal) -> str:

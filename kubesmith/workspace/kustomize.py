@@ -69,7 +69,9 @@ class Kustomization:
         def rel(p: str) -> str:
             return posixpath.normpath(posixpath.join(d, p)) if d else posixpath.normpath(p)
 
-        resources = tuple(rel(str(r)) for r in _list(data.get("resources")) + _list(data.get("bases")))
+        resources = tuple(
+            rel(str(r)) for r in _list(data.get("resources")) + _list(data.get("bases"))
+        )
         patches: list[str] = []
         for p in _list(data.get("patches")) + _list(data.get("patchesJson6902")):
             if isinstance(p, dict) and isinstance(p.get("path"), str):

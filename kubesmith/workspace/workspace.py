@@ -22,7 +22,6 @@ from kubesmith.model import (
     AddResource,
     Change,
     ChangeSet,
-    DeleteResource,
     Edit,
     MergePatch,
     RemoveField,
@@ -266,9 +265,7 @@ class Workspace:
         self._index()
         return changes
 
-    def _apply_one(
-        self, edit: Edit, editable: _Editable, deleted: set[str]
-    ) -> list[Change]:
+    def _apply_one(self, edit: Edit, editable: _Editable, deleted: set[str]) -> list[Change]:
         if isinstance(edit, AddResource):
             path = self._safe_path(edit.file)
             yf = editable(path)
@@ -297,9 +294,11 @@ class Workspace:
         staged = editable(doc.file)
         for i, ydoc in enumerate(staged.documents):
             data = ydoc.data
-            if isinstance(data, dict) and (
-                ResourceRef.from_object(data).name == ref.name or ref.name == ""
-            ) and (ref.name == "" or data.get("kind") == ref.kind):
+            if (
+                isinstance(data, dict)
+                and (ResourceRef.from_object(data).name == ref.name or ref.name == "")
+                and (ref.name == "" or data.get("kind") == ref.kind)
+            ):
                 return Document(doc.file, i, doc.ref, ydoc, doc.is_patch, doc.overlay)
         raise EditRejected(f"{ref} was removed earlier in this change set")
 

@@ -11,7 +11,15 @@ import pytest
 from kubesmith.agent.loop import Agent
 from kubesmith.config import Settings
 from kubesmith.errors import ForgeError, GitError, UsageError
-from kubesmith.model import ChangeSet, Finding, Manifest, Proposal, PullRequest, ResourceRef, SetField
+from kubesmith.model import (
+    ChangeSet,
+    Finding,
+    Manifest,
+    Proposal,
+    PullRequest,
+    ResourceRef,
+    SetField,
+)
 from kubesmith.store import Store
 from kubesmith.tools.forges.local import LocalForge
 from tests.conftest import git
@@ -40,7 +48,9 @@ class MaxReplicas:
 
     def validate(self, manifests: Sequence[Manifest]) -> list[Finding]:
         return [
-            Finding(self.name, "error", "too many replicas", m.file, m.line_of("spec.replicas"), m.ref)
+            Finding(
+                self.name, "error", "too many replicas", m.file, m.line_of("spec.replicas"), m.ref
+            )
             for m in manifests
             if m.obj.get("spec", {}).get("replicas", 0) > 10
         ]

@@ -30,7 +30,18 @@ def test_propose_json_has_the_documented_shape(example_repo: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
-    for key in ("id", "intent", "planner", "base", "branch", "commit", "changes", "diff", "findings", "pr"):
+    for key in (
+        "id",
+        "intent",
+        "planner",
+        "base",
+        "branch",
+        "commit",
+        "changes",
+        "diff",
+        "findings",
+        "pr",
+    ):
         assert key in data
     change = data["changes"][0]
     assert {k: change[k] for k in ("file", "operation", "path", "old", "new")} == {
@@ -60,7 +71,7 @@ def test_review_flow_from_the_command_line(example_repo: Path) -> None:
 
 def test_unknown_reference_exits_2_and_writes_nothing(example_repo: Path) -> None:
     before = git(example_repo, "branch")
-    code, out, err = run("propose", "scale warehouse to 3", "--repo", str(example_repo))
+    code, _, err = run("propose", "scale warehouse to 3", "--repo", str(example_repo))
     assert code == 2
     assert "warehouse" in err
     assert git(example_repo, "branch") == before

@@ -35,7 +35,12 @@ def test_commit_files_makes_a_branch_without_touching_the_checkout(
     base = g.resolve("main")
     commit = g.commit_files(
         base,
-        {"a.yaml": "a: 2\n", "b.yaml": None, "new/c.yaml": "c: 1\n", "run.sh": "#!/bin/sh\nexit 0\n"},
+        {
+            "a.yaml": "a: 2\n",
+            "b.yaml": None,
+            "new/c.yaml": "c: 1\n",
+            "run.sh": "#!/bin/sh\nexit 0\n",
+        },
         "subject\n\nKubesmith-Proposal: abc\n",
         "kubesmith/test-1",
     )

@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from kubesmith.errors import EditRejected
-from kubesmith.model import AddResource, ChangeSet, DeleteResource, RemoveField, ResourceRef, SetField
+from kubesmith.model import (
+    AddResource,
+    ChangeSet,
+    DeleteResource,
+    RemoveField,
+    ResourceRef,
+    SetField,
+)
 from kubesmith.workspace import GitTreeSource, Workspace
 from tests.conftest import EXAMPLE_REPO
 
@@ -25,7 +32,10 @@ def test_example_repository_is_indexed() -> None:
     assert {d.ref.name for d in backend} == {"checkout", "cart", "catalog", "payments"}
     assert {k.name for k in ws.kustomizations if k.is_overlay} == {"prod", "staging"}
     patches = [d for d in ws.documents if d.is_patch]
-    assert {(d.overlay, d.ref.name) for d in patches} >= {("prod", "checkout"), ("staging", "checkout")}
+    assert {(d.overlay, d.ref.name) for d in patches} >= {
+        ("prod", "checkout"),
+        ("staging", "checkout"),
+    }
     assert all(d.ref.namespace in ("shop-prod", "shop-staging") for d in patches)
     # Patches are partial resources: not among the full resources, found only when asked for.
     assert all(not d.is_patch for d in ws.find(name="checkout"))
@@ -71,7 +81,7 @@ def test_one_field_change_is_a_one_line_diff() -> None:
     changes = ws.apply(ChangeSet("scale", (SetField(DEPLOY, "spec.replicas", 3),)))
     assert [(c.operation, c.old, c.new) for c in changes] == [("set", 2, 3)]
     diff = ws.diff()
-    changed = [l for l in diff.splitlines() if l[:1] in "+-" and l[:3] not in ("+++", "---")]
+    changed = [x for x in diff.splitlines() if x[:1] in "+-" and x[:3] not in ("+++", "---")]
     assert changed == ["-  replicas: 2", "+  replicas: 3"]
     assert ws.get(DEPLOY).obj["spec"]["replicas"] == 3
     ws.reset()
@@ -102,7 +112,12 @@ def test_add_remove_and_delete(tmp_path: Path) -> None:
     )
     ws = Workspace.load(tmp_path)
     ref = ResourceRef("v1", "ConfigMap", "a")
-    svc = {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 80}]}}
+    svc = {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": "s"},
+        "spec": {"ports": [{"port": 80}]},
+    }
     changes = ws.apply(
         ChangeSet("x", (RemoveField(ref, "data.j"), AddResource("new/svc.yaml", svc)))
     )
@@ -125,7 +140,9 @@ def test_git_commit_source_matches_the_directory(example_repo: Path) -> None:
     sha = git(example_repo, "rev-parse", "HEAD").strip()
     from_git = Workspace.load(example_repo, source=GitTreeSource(example_repo, sha))
     from_dir = Workspace.load(EXAMPLE_REPO)
-    assert [(d.file, d.ref) for d in from_git.documents] == [(d.file, d.ref) for d in from_dir.documents]
+    assert [(d.file, d.ref) for d in from_git.documents] == [
+        (d.file, d.ref) for d in from_dir.documents
+    ]
 
 
 def test_settings_globs_select_files(make_repo: Callable[..., Path]) -> None:

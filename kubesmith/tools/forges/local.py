@@ -104,7 +104,9 @@ class LocalForge:
     def reject(self, pr_id: str, reason: str) -> PullRequestRecord:
         """Close the pull request without merging; the branch is kept for reference."""
         if not reason.strip():
-            raise UsageError("say why the proposal is rejected (--reason); kubesmith learns from it")
+            raise UsageError(
+                "say why the proposal is rejected (--reason); kubesmith learns from it"
+            )
         record = self._open(pr_id)
         self.store.set_pull_request_status(record.pr.id, self.name, "rejected", reason=reason)
         self.store.record_outcome(

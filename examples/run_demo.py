@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-INTENT = "scale checkout to 3 replicas and set its memory limit to 256Mi"
+INTENT = "scale checkout to 3 replicas and set its memory limit to 512Mi"
 
 
 def make_copy() -> Path:

@@ -303,6 +303,8 @@ class Finding:
     ref: ResourceRef | None = None
     path: str | None = None
     rule: str | None = None
+    preexisting: bool = False
+    """True when the base already had this finding: the change did not cause it."""
 
     def location(self) -> str:
         """``file:line`` (or what of it is known)."""

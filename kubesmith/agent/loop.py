@@ -232,14 +232,15 @@ def _finding_key(f: Finding) -> tuple[object, ...]:
 
 
 def _mark_preexisting(findings: list[Finding], before: set[tuple[object, ...]]) -> list[Finding]:
-    """Downgrade errors that the base already had: the change did not cause them."""
-    note = " (already so before this change)"
-    return [
-        replace(f, severity="warning", message=f.message + note)
-        if f.severity == "error" and _finding_key(f) in before
-        else f
-        for f in findings
-    ]
+    """Flag findings the base already had; errors among them no longer block (the change did
+    not cause them), so they become warnings."""
+    out = []
+    for f in findings:
+        if _finding_key(f) in before:
+            severity = "warning" if f.severity == "error" else f.severity
+            f = replace(f, severity=severity, preexisting=True)  # noqa: PLW2901
+        out.append(f)
+    return out
 
 
 def _commit_message(p: Proposal) -> str:

@@ -23,8 +23,8 @@ EXIT_OK = 0
 EXIT_BLOCKED = 1  # findings of severity error, a rejected run
 EXIT_USAGE = 2  # bad arguments or references
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 output_option = click.option(
     "--output",

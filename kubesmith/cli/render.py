@@ -33,9 +33,16 @@ def print_findings(console: Console, findings: Iterable[Finding]) -> None:
 def print_proposal(console: Console, p: Proposal) -> None:
     """Diff, findings and a short summary of a proposal."""
     print_diff(console, p.diff)
-    if p.findings:
+    new = [f for f in p.findings if not f.preexisting]
+    old = len(p.findings) - len(new)
+    if new:
         console.print()
-        print_findings(console, p.findings)
+        print_findings(console, new)
+    if old:
+        console.print(
+            f"[dim]{old} finding(s) were already there before this change "
+            "(see them with `kubesmith validate`).[/]"
+        )
     console.print()
     if not p.changes:
         console.print(f"[bold]Nothing to change.[/] {escape(p.rationale)}")

@@ -175,8 +175,8 @@ def test_findings_the_base_already_had_do_not_block(example_repo: Path) -> None:
         "annotate checkout with owner=orders"
     )
     assert not p.blocked and p.pr is not None
-    assert [(f.severity, f.message) for f in p.findings] == [
-        ("warning", "too many replicas (already so before this change)")
+    assert [(f.severity, f.message, f.preexisting) for f in p.findings] == [
+        ("warning", "too many replicas", True)
     ]
     worse = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 30)).propose("scale to 30")
     assert not worse.blocked  # same finding as before: the change did not cause it

@@ -1,0 +1,143 @@
+"""The minimal-diff guarantee, proven on every YAML file of the public corpora.
+
+For each file: a load and save with no edit is byte-identical; adding a label to every document
+that has ``metadata`` changes only the lines that label needs; changing an existing scalar
+(``metadata.name``) changes exactly one line. The edited text must re-parse to the old data with
+exactly that one change. Run with ``-s`` to see how many files and documents were covered.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kubesmith.workspace.yamledit import YamlFile
+from tests.conftest import CORPORA, corpus_dir
+
+CORPUS_NAMES = ("kyverno-policies-tests", "k8s-ai-bench")
+
+
+def _files() -> list[str]:
+    found: list[str] = []
+    for name in CORPUS_NAMES:
+        root = CORPORA / name
+        if root.is_dir():
+            found += sorted(
+                str(p.relative_to(CORPORA))
+                for p in root.rglob("*")
+                if p.suffix in (".yaml", ".yml")
+            )
+    return found or ["<absent>"]
+
+
+FILES = _files()
+COVERED = {"files": 0, "documents": 0, "label_edits": 0, "scalar_edits": 0}
+
+
+def _read(rel: str) -> str:
+    if rel == "<absent>":
+        corpus_dir(CORPUS_NAMES[0])  # skips with the reason
+    corpus_dir(rel.split("/", maxsplit=1)[0])
+    return (CORPORA / rel).read_bytes().decode("utf-8")
+
+
+def _changed(old: str, new: str) -> tuple[list[str], list[str]]:
+    """(removed lines, added lines) between two texts, as difflib sees them.
+
+    A file without a final newline keeps that property (asserted), so the last line's missing
+    break is not counted as a change of that line.
+    """
+    assert old.endswith("\n") == new.endswith("\n")
+    removed, added = [], []
+    a, b = old.splitlines(), new.splitlines()
+    # autojunk off: in long files, repeated lines would otherwise be ignored and the diff blur
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += a[i1:i2]
+            added += b[j1:j2]
+    return removed, added
+
+
+def _reference(text: str) -> list[object]:
+    return list(yaml.load_all(text, Loader=yaml.CSafeLoader))
+
+
+@pytest.mark.parametrize("rel", FILES)
+def test_noop_roundtrip_is_byte_identical(rel: str) -> None:
+    text = _read(rel)
+    yf = YamlFile.parse(text, rel)
+    assert yf.text == text
+    # the data agrees with a plain PyYAML load (timestamps aside: the corpora have none)
+    assert [d.data for d in yf.documents] == _reference(text)
+    COVERED["files"] += 1
+    COVERED["documents"] += len(yf.documents)
+
+
+@pytest.mark.parametrize("rel", FILES)
+def test_adding_a_label_touches_only_its_lines(rel: str) -> None:
+    """Every document with metadata gets a label; the diff is exactly those label lines."""
+    text = _read(rel)
+    yf = YamlFile.parse(text, rel)
+    expected = [copy.deepcopy(d.data) for d in yf.documents]
+    want_added: list[str] = []
+    want_flow_lines = 0
+    for i, data in enumerate(expected):
+        meta = data.get("metadata") if isinstance(data, dict) else None
+        if not isinstance(meta, dict):
+            continue
+        labels = meta.get("labels")
+        if isinstance(labels, dict) and labels:
+            line = text.splitlines()[yf.documents[i].line_of("metadata.labels") - 1]
+            if "{" in line:
+                want_flow_lines += 1
+            else:
+                want_added.append("kubesmith-test: x")
+        elif "labels" not in meta:
+            want_added += ["labels:", "kubesmith-test: x"]
+        else:  # "labels:" with a null or an empty {} value
+            want_flow_lines += 1
+        assert yf.set(i, "metadata.labels.kubesmith-test", "x") == (None, "x")
+        meta["labels"] = {**(labels or {}), "kubesmith-test": "x"}
+    removed, added = _changed(text, yf.text)
+    plain_added = [a.strip() for a in added if "{" not in a]
+    assert len(removed) == want_flow_lines
+    assert len(added) - len(plain_added) == want_flow_lines
+    assert sorted(plain_added) == sorted(want_added)
+    assert _reference(yf.text) == expected
+    COVERED["label_edits"] += want_added.count("kubesmith-test: x") + want_flow_lines
+
+
+@pytest.mark.parametrize("rel", FILES)
+def test_changing_a_scalar_is_a_one_line_diff(rel: str) -> None:
+    """Renaming every document (``metadata.name``) changes exactly one line per document."""
+    text = _read(rel)
+    yf = YamlFile.parse(text, rel)
+    expected = [copy.deepcopy(d.data) for d in yf.documents]
+    pairs: list[tuple[str, str]] = []
+    for i, data in enumerate(expected):
+        meta = data.get("metadata") if isinstance(data, dict) else None
+        if not isinstance(meta, dict) or not isinstance(meta.get("name"), str):
+            continue
+        name = meta["name"]
+        assert yf.set(i, "metadata.name", name + "-changed") == (name, name + "-changed")
+        meta["name"] = name + "-changed"
+        pairs.append((name, name + "-changed"))
+    removed, added = _changed(text, yf.text)
+    assert len(removed) == len(added) == len(pairs)
+    for (old, new), before, after in zip(pairs, removed, added, strict=True):
+        assert after == before.replace(old, new, 1)
+    assert _reference(yf.text) == expected
+    COVERED["scalar_edits"] += len(pairs)
+
+
+def test_report_coverage(capsys: pytest.CaptureFixture[str]) -> None:
+    """Print what the tests above covered (meaningful when the whole module runs)."""
+    total = sum(Path(CORPORA / f).stat().st_size for f in FILES if f != "<absent>")
+    with capsys.disabled():
+        print(f"\ncorpora round trip: {COVERED} ({total} bytes of YAML)")
+    if COVERED["files"]:
+        assert COVERED["files"] == len(FILES)

@@ -76,6 +76,15 @@ _KEYWORDS = frozenset(
         "spec",
         "field",
         "settings",
+        "memory",
+        "cpu",
+        "resources",
+        "security",
+        "readiness",
+        "liveness",
+        "startup",
+        "pull",
+        "name",
     }
 )
 _NOT_CONTAINERS = frozenset(
@@ -148,7 +157,7 @@ def _extract(scan: Scan, envs: Mapping[str, str]) -> tuple[str | None, str | Non
         ):
             for m in re.finditer(pattern, scan.text, re.IGNORECASE):
                 word = m.group(1).lower()
-                if word not in _NOT_CONTAINERS and word not in FILLER and word != "port":
+                if word not in _NOT_CONTAINERS and word not in FILLER and word not in _KEYWORDS:
                     scan.spans.append(m.span())
                     container = m.group(1)
                     break

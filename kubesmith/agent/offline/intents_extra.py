@@ -94,7 +94,7 @@ def parse_probe(s: Scan, prev: Clause | None) -> Spec | str | None:
         s.take(r"^\s*\w+")
         return Probe(kinds=kinds, remove=True)
     handler: Literal["http", "tcp", "grpc"] | None = None
-    if m := s.take(r"\b(https?|httpget|http-get|tcp|tcpsocket|tcp-socket|grpc)\b"):
+    if m := s.take(r"(?<!port )\b(https?|httpget|http-get|tcp|tcpsocket|tcp-socket|grpc)\b"):
         word = m.group(1).lower()
         handler = "http" if word.startswith("http") else "tcp" if word.startswith("tcp") else "grpc"
     path = None

@@ -79,7 +79,11 @@ def _image_tokens(s: Scan, kinds: frozenset[str]) -> list[re.Match[str]]:
     out = []
     for m in _TOKEN.finditer(s.text):
         tok = m.group(1)
-        if tok.lower().endswith((".yaml", ".yml")) or "=" in tok or tok.startswith("http"):
+        if (
+            tok.lower().endswith((".yaml", ".yml"))
+            or "=" in tok
+            or tok.startswith(("http", "sha256:"))
+        ):
             continue
         if not ("/" in tok or ":" in tok or "@" in tok):
             continue
@@ -106,7 +110,7 @@ def parse_image(s: Scan, prev: Clause | None, kinds: frozenset[str]) -> Spec | s
         s.take_all(r"\b(?:container\s+)?image\b|\bto\b")
         return Image(image=first.group(1))
     if m := s.take(rf"\b(?:tag|version)\s*(?:to\s+|=\s*|:\s*)?({_VERSION})(?![\w./:-])") or s.take(
-        r"\b(?:tag|version)\s*(?:to\s+|=\s*|:\s*)([\w][\w.\-]*)(?![\w./:-])"
+        r"\b(?:tag|version|digest)\s*(?:to\s+|=\s*|:\s*)(sha256:[0-9a-f]{64}|[\w][\w.\-]*)(?![\w./:-])"
     ):
         return Image(tag=m.group(1))
     s.take_all(r"\b(?:image\s+)?(?:tag|version)s?\b|\bimage\b")
@@ -142,7 +146,7 @@ def parse_resources(s: Scan, prev: Clause | None) -> Spec | str | None:
         return None
     tokens = re.finditer(
         r"\b(?P<res>cpus?|memory|mem|ram)\b|\b(?P<kind>requests?|requested|reservations?|limits?|limited)\b"
-        rf"|(?<![\w.])(?P<q>\d+(?:\.\d+)?(?:\s*(?:{_UNITS})\b)?)(?![\w.])",
+        rf"|(?<![\w.])(?P<q>\d+(?:\.\d+)?(?:\s*(?:{_UNITS})\b)?)(?![\w.%])",
         s.text,
         re.IGNORECASE,
     )

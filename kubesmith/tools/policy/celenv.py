@@ -25,8 +25,9 @@ MACROS = frozenset(
 )
 
 COST_LIMIT = 1_000_000
-"""Largest estimated number of comprehension steps one evaluation may take (the API server's
-per-expression limit is the same order of magnitude)."""
+"""Largest estimated number of comprehension steps one evaluation may take, checked before it
+runs (the API server's per-expression limit is of the same order). Below it, the C++ runtime stops
+any evaluation after about 10,000 comprehension iterations; both become evaluation errors."""
 
 
 class CelCompileError(ValueError):
@@ -212,7 +213,11 @@ class CelEnvironment:
                 f"estimated cost {cost:,} exceeds the limit of {COST_LIMIT:,} "
                 f"({program.depth} nested comprehensions over up to {data_size} items)"
             )
-        result = program.compiled.eval(activation)
+        try:
+            result = program.compiled.eval(activation)
+        except RuntimeError as e:  # the engine's own iteration budget, raised rather than returned
+            hint = " (about 10,000 comprehension steps per evaluation)" if "budget" in str(e) else ""
+            raise EvalError(f"{e}{hint}") from e
         if result.type() == self._cel.Type.ERROR:
             raise EvalError(str(result.value()))
         return result.plain_value()

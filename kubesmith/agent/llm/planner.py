@@ -164,7 +164,11 @@ class LLMPlanner:
         if previous is not None:
             errors = [f for f in findings if f.severity == "error"] or list(findings)
             listed = "\n".join(
-                f"- {f.validator} {f.location()}: {f.message}" + (f" [{f.rule}]" if f.rule else "")
+                f"- {f.validator} {f.location()}"
+                + (f" {f.ref}" if f.ref else "")
+                + (f" at {f.path}" if f.path else "")
+                + f": {f.message}"
+                + (f" [{f.rule}]" if f.rule else "")
                 for f in errors
             )
             text += "\n\n" + render_prompt(

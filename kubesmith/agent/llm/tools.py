@@ -9,8 +9,8 @@ runs commands or reads files outside the loaded manifests.
 
 from __future__ import annotations
 
+import difflib
 import json
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -304,7 +304,7 @@ class ToolBox:
 
 def _close(a: str, b: str) -> bool:
     a, b = a.lower(), b.lower()
-    return a in b or b in a or bool(set(re.split(r"[-_.]", a)) & set(re.split(r"[-_.]", b)))
+    return a in b or b in a or difflib.SequenceMatcher(None, a, b).ratio() >= 0.75
 
 
 def describe_edits(edits: list[Edit] | tuple[Edit, ...], redactor: Redactor) -> str:

@@ -8,6 +8,8 @@ cassette (vcrpy intercepts before any socket) or to a server it started on 127.0
 from __future__ import annotations
 
 import ipaddress
+import os
+import re
 import socket
 from pathlib import Path
 from typing import Any
@@ -38,8 +40,14 @@ def _loopback(address: Any) -> bool:
         return host == "localhost"
 
 
+RECORD_REAL = os.environ.get("KUBESMITH_RECORD_REAL") == "1"
+"""Re-recording against the real API: keep the key and let requests out (README)."""
+
+
 @pytest.fixture(autouse=True)
 def _block_model_requests(monkeypatch: pytest.MonkeyPatch) -> None:
+    if RECORD_REAL:
+        return
     for name in _ENV:
         monkeypatch.delenv(name, raising=False)
     real_connect = socket.socket.connect
@@ -59,11 +67,24 @@ def _block_model_requests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
+_LOOPBACK_V1 = re.compile(r"^http://127\.0\.0\.1:\d+/v1")
+
+
+def _as_openai(request: Any) -> Any:
+    """File a request made to the scripted loopback server under the real API's address."""
+    request.uri = _LOOPBACK_V1.sub("https://api.openai.com/v1", request.uri)
+    return request
+
+
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
-    """Playback only; credentials never stored (see cassettes/README.md for re-recording)."""
+    """Credentials are never stored; a loopback recording is filed under the OpenAI host.
+
+    Playback (``record_mode`` none) is pytest-recording's default; see cassettes/README.md for
+    how the cassettes were made and how to re-record them.
+    """
     return {
-        "record_mode": "none",
+        "before_record_request": _as_openai,
         "filter_headers": [
             "authorization",
             "api-key",

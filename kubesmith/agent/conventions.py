@@ -126,7 +126,12 @@ def observe_text(proposal_id: str, text: str, source: str) -> list[Observation]:
                 m = pat.search(sentence)
                 if m and m.group("key").lower() not in _NOT_A_KEY:
                     value = m.groupdict().get("value")
-                    add(kind, {"key": m.group("key"), "value": value}, sentence)
+                    key = m.group("key").rstrip(".-/")
+                    add(
+                        kind,
+                        {"key": key, "value": value.rstrip(".-/") if value else None},
+                        sentence,
+                    )
                     break
         if _MEMORY_EQ.search(sentence):
             add("memory_limit_equals_request", {}, sentence)

@@ -1,0 +1,1 @@
+"""Evaluation suites: tasks, runners, scorers and reports (``kubesmith eval``)."""

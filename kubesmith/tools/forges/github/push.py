@@ -125,10 +125,15 @@ class Pusher:
         Raises:
             ForgeError: for a branch kubesmith may not push, or a rejected push.
         """
-        if not branch.startswith(BRANCH_PREFIX) or branch in protected:
+        if branch in protected:
+            raise ForgeError(
+                f"refusing to push {branch!r}: it is the repository's default branch or the "
+                "proposal's base; kubesmith never pushes to those"
+            )
+        if not branch.startswith(BRANCH_PREFIX):
             raise ForgeError(
                 f"refusing to push {branch!r}: kubesmith pushes only its own {BRANCH_PREFIX}* "
-                f"branches, never {', '.join(sorted(protected)) or 'the default branch'}"
+                "branches"
             )
         tip = self.remote_tip(branch)
         if tip == commit:

@@ -127,14 +127,20 @@ def set_in(
     data: Any, segs: Sequence[PathSegment], value: Any, name: str = ""
 ) -> tuple[Any, Any, bool]:
     """Set ``value`` at ``segs`` in ``data`` (mutated); returns ``(data, old, existed)``."""
-    if not segs:
+    return _set_in(data, tuple(segs), 0, value, name)
+
+
+def _set_in(
+    data: Any, segs: tuple[PathSegment, ...], n: int, value: Any, name: str
+) -> tuple[Any, Any, bool]:
+    if n == len(segs):
         return value, data, True
-    seg, rest = segs[0], segs[1:]
-    if data is None:
-        return build(segs, value, name), None, False
+    seg, rest = segs[n], segs[n + 1 :]
+    if data is None and n > 0:
+        return build(segs[n:], value, name), None, False
     ok, k = find(data, seg)
     if ok:
-        data[k], old, existed = set_in(data[k], rest, value, name)
+        data[k], old, existed = _set_in(data[k], segs, n + 1, value, name)
         return data, old, existed
     if isinstance(data, dict) and not isinstance(seg, Match):
         data[seg] = build(rest, value, name)
@@ -146,9 +152,16 @@ def set_in(
         if seg == len(data):
             data.append(build(rest, value, name))
             return data, None, False
-        raise ManifestError(f"list index {seg} is out of range ({len(data)} items)", name)
-    where = format_path(segs) or "value"
-    raise ManifestError(f"cannot set {where} inside a {type(data).__name__} value", name)
+        if isinstance(seg, int):
+            raise ManifestError(
+                f"cannot set {format_path(segs)}: list index {seg} is out of range "
+                f"({len(data)} items)",
+                name,
+            )
+    where = format_path(segs[:n]) or "the document"
+    kinds: dict[type, str] = {dict: "a mapping", list: "a list"}
+    kind = kinds.get(type(data), f"a {type(data).__name__} value")
+    raise ManifestError(f"cannot set {format_path(segs)}: {where} is {kind}", name)
 
 
 def remove_in(data: Any, segs: Sequence[PathSegment]) -> tuple[bool, Any]:

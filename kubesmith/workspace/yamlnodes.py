@@ -162,6 +162,10 @@ def parse_chunk(text: str, name: str, line0: int) -> Parsed:
             loader.dispose()
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        if e.context_mark is not None and mark is not None and mark.index >= len(text.rstrip()):
+            # Noticed only at the end of input (an unclosed bracket or quote): the place that
+            # opened it is what a person needs to see.
+            mark = e.context_mark
         line = line0 + mark.line + 1 if mark is not None else None
         problem = e.problem or e.context or "malformed YAML"
         raise ManifestError(f"malformed YAML: {problem}", file=name, line=line) from e
@@ -196,7 +200,7 @@ class _Builder:
             raise ManifestError("YAML nested too deeply", self.name, self._line(root)) from e
         if self.shared:
             self._check_expansion(root)
-        dups = [(_path_to(root, m), self._line(k)) for m, _, k in self.dup_nodes]
+        dups = [((*_path_to(root, m), key), self._line(k)) for m, key, k in self.dup_nodes]
         return Parsed(root, data, frozenset(self.shared), dups)
 
     def _line(self, node: Node) -> int:

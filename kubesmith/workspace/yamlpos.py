@@ -294,10 +294,10 @@ class TextOps:
         step = steps[-1]
         _, current = D.get(self.d.data, segs)
         if isinstance(value, dict) and isinstance(step.node, MappingNode):
+            for k, v in value.items():  # set first, so the mapping never empties to "{}"
+                self._set_if_changed((*segs, k), v)
             for k in [k for k in current if k not in value]:
                 self.remove((*segs, k))
-            for k, v in value.items():
-                self._set_if_changed((*segs, k), v)
         elif isinstance(value, list) and isinstance(step.node, SequenceNode):
             for j in range(len(current) - 1, len(value) - 1, -1):
                 self.remove((*segs, j))
@@ -439,7 +439,8 @@ class TextOps:
 
     def merge(self, prefix: tuple[PathSegment, ...], patch: dict[str, Any]) -> None:
         """Apply a JSON merge patch below ``prefix``."""
-        for k, v in patch.items():
+        # deletions last, so a mapping that gets new keys never empties to "{}" on the way
+        for k, v in sorted(patch.items(), key=lambda kv: kv[1] is None):
             path = (*prefix, k)
             found, current = D.get(self.d.data, path)
             if v is None:

@@ -23,6 +23,16 @@ _RESOLVER = Resolver()
 _STR_TAG = "tag:yaml.org,2002:str"
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _FLOW_CHARS = set(",[]{}")
+# Plain words that other YAML readers (YAML 1.2, Go's yaml.v2 used by Kubernetes) take for numbers,
+# booleans or null even where PyYAML reads a string: they are quoted too.
+_AMBIGUOUS = re.compile(
+    r"""^(?:[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
+    |[-+]?0(?:b[01_]+|o?[0-7_]+|x[0-9a-fA-F_]+)
+    |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
+    |[yYnN]|yes|Yes|YES|no|No|NO|on|On|ON|off|Off|OFF|true|True|TRUE|false|False|FALSE
+    |null|Null|NULL|~|<<|=)$""",
+    re.VERBOSE,
+)
 # Characters YAML allows unescaped (c-printable), minus the line breaks NEL, LS and PS.
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -74,6 +84,8 @@ def plain_ok(text: str, flow: bool = False) -> bool:
     if ": " in text or " #" in text or text.endswith(":") or text.startswith(("---", "...")):
         return False
     if flow and (any(c in _FLOW_CHARS for c in text) or ":" in text):
+        return False
+    if _AMBIGUOUS.match(text):
         return False
     tag = _RESOLVER.resolve(ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     return bool(tag == _STR_TAG)

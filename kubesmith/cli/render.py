@@ -44,6 +44,12 @@ def print_proposal(console: Console, p: Proposal) -> None:
             "(see them with `kubesmith validate`).[/]"
         )
     console.print()
+    if p.usage.calls:
+        u = p.usage
+        console.print(
+            f"[dim]model: {u.calls} call(s), {u.tokens_in:,} tokens in / {u.tokens_out:,} out, "
+            f"{u.latency_s:.1f} s, about ${u.cost_usd:.4f}[/]"
+        )
     if not p.changes:
         console.print(f"[bold]Nothing to change.[/] {escape(p.rationale)}")
         return

@@ -30,9 +30,19 @@ def cli() -> None:
 
 def _register() -> None:
     # Imported here so `kubesmith --version` stays fast and commands load their own dependencies.
-    from kubesmith.cli import doctor, feedback, propose, review, rules, sandbox, tools, validate
+    from kubesmith.cli import (
+        chat,
+        doctor,
+        feedback,
+        propose,
+        review,
+        rules,
+        sandbox,
+        tools,
+        validate,
+    )
 
-    for module in (propose, review, tools, doctor, validate, sandbox, rules, feedback):
+    for module in (propose, chat, review, tools, doctor, validate, sandbox, rules, feedback):
         cli.add_command(module.command)
 
 

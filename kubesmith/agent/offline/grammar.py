@@ -170,7 +170,7 @@ def subject_of(leftover: str) -> str:
     """The words that name the target: what no handler consumed, minus verbs and filler."""
     words = []
     for raw in re.findall(r"[\w./:@=*'’-]+", leftover):
-        token = re.sub(r"(?:'s|’s|')$", "", raw).strip(".:'’-")
+        token = re.sub(r"(?:'s|’s|')$", "", raw).strip("'’").rstrip(".:-")
         low = token.lower()
         if token and low not in FILLER and low not in VERBS and low not in _KEYWORDS:
             words.append(token)

@@ -11,7 +11,7 @@ EXAMPLES = (
     "add env API_KEY from secret payments-secrets key provider-api-key to checkout",
     "add label team=payments to all backend deployments",
     "add a readiness probe on /healthz port 8080 to catalog",
-    "expose catalog on port 8080",
+    "expose payments on port 9100",
     "autoscale checkout from 2 to 10 at 70% cpu",
     "add a pdb for checkout with minAvailable 1",
     "set imagePullPolicy to Always on catalog",

@@ -139,30 +139,22 @@ class OfflinePlanner:
                     )
             return targets, clause.container or container
         aliases = [b if a == clause.env else a for a, b in ENV_ALIASES if clause.env in (a, b)]
+        if clause.env is not None and kust is None:
+            _check_environment(resolver.ws, clause.env, aliases, overlays)
         targets = resolver.resolve(
             clause.subject,
             accept,
             namespace=clause.namespace,
-            env=clause.env if kust is not None else None,
+            env=clause.env,
             env_aliases=aliases,
             prefer_workloads=isinstance(clause.spec, Meta),
             what=what,
         )
         if clause.env is not None and kust is None:
             words = {clause.env, *aliases}
-            in_env = [
-                d
-                for d in targets
-                if d.ref.namespace in words or words & set(d.file.split("/")[:-1])
-            ]
+            in_env = [d for d in targets if _in_environment(d, words)]
             if not in_env:
-                known = ", ".join(sorted(overlays)) or "none"
-                raise ReferenceError_(
-                    f"there is no Kustomize overlay, folder or namespace named {clause.env!r} for "
-                    f"{clause.subject!r} (overlays: {known})",
-                    reference=clause.env,
-                    candidates=sorted(overlays),
-                )
+                _no_environment(clause.env, clause.subject, overlays)
             targets = in_env
         return targets, clause.container
 
@@ -195,3 +187,27 @@ class OfflinePlanner:
         if isinstance(spec, Budget):
             return objects.build_pdb(spec, doc, view, ws, env)
         return objects.build_delete(doc)
+
+
+def _in_environment(doc: Document, words: set[str]) -> bool:
+    """In a plain repository an environment is a namespace or a folder name."""
+    return doc.ref.namespace in words or bool(words & set(doc.file.split("/")[:-1]))
+
+
+def _check_environment(
+    ws: Workspace, env: str, aliases: list[str], overlays: dict[str, Kustomization]
+) -> None:
+    words = {env, *aliases}
+    if not any(_in_environment(d, words) for d in ws.resources):
+        _no_environment(env, "", overlays)
+
+
+def _no_environment(env: str, subject: str, overlays: dict[str, Kustomization]) -> None:
+    known = ", ".join(sorted(overlays)) or "none"
+    what = f" for {subject!r}" if subject else ""
+    raise ReferenceError_(
+        f"there is no Kustomize overlay, folder or namespace named {env!r}{what} "
+        f"(overlays: {known})",
+        reference=env,
+        candidates=sorted(overlays),
+    )

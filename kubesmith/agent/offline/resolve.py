@@ -189,7 +189,7 @@ class Resolver:
         return [], 1
 
     def _by_file(self, path: str) -> list[Document]:
-        norm = posixpath.normpath(path.lstrip("./")) if path.startswith("./") else path
+        norm = posixpath.normpath(path).lstrip("/")
         found = [d for d in self.ws.resources if d.file == norm]
         if not found:
             found = [d for d in self.ws.resources if d.file.endswith("/" + norm)]
@@ -255,7 +255,7 @@ class Resolver:
         accept: frozenset[str] | None,
         what: str,
     ) -> None:
-        full = [d for d in group if not d.is_patch]
+        full = [d for d in group if not d.is_patch and (not kinds or d.ref.kind in kinds)]
         found = ", ".join(describe(d) for d in full) or "nothing"
         wanted = sorted(accept) if accept is not None else sorted(kinds)
         raise ReferenceError_(

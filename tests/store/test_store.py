@@ -358,3 +358,25 @@ def test_processes_creating_the_store_at_once(store_url: str) -> None:
         assert p.returncode == 0, err.decode()
     with Store.open(store_url) as store:
         assert len(store.list_proposals(limit=None)) == 15
+
+
+def test_outcome_events_merge_per_pull_request(open_store: Callable[[], Store]) -> None:
+    store = open_store()
+    store.save_pull_request("p", pr("5"), title="t", body="", base="main", branch="b")
+    first = ReviewComment("ann", "why 3?")
+    second = ReviewComment("bob", "ok then")
+    store.record_outcome(Outcome("p", pr("5"), "open", comments=(first,)))
+    store.record_outcome(Outcome("p", pr("5"), "open", comments=(first, second)))
+    store.record_outcome(Outcome("p", pr("5", status="rejected"), "rejected", "not now"))
+    store.record_outcome(Outcome("p", pr("5"), "open", comments=(ReviewComment("cy", "late"),)))
+    (merged,) = store.outcomes()
+    assert merged.status == "rejected"
+    assert merged.pr.status == "rejected"
+    assert merged.reason == "not now"
+    assert [c.author for c in merged.comments] == ["ann", "bob", "cy"]
+    assert store.get_pull_request("5").pr.status == "rejected"  # a late comment never reopens
+    store.record_outcome(
+        Outcome("p", pr("5", status="accepted"), "accepted", follow_up_diff="+x\n")
+    )
+    (merged,) = store.outcomes()
+    assert (merged.status, merged.reason, merged.follow_up_diff) == ("accepted", "", "+x\n")

@@ -165,3 +165,17 @@ def remote_branches(bare: Path) -> dict[str, str]:
     """The bare remote's branches: name → tip."""
     out = git(bare, "for-each-ref", "--format=%(refname:short) %(objectname)", "refs/heads")
     return dict(line.split() for line in out.splitlines())
+
+
+def reviewer_commit_on_top(bare: Path, tmp: Path) -> str:
+    """A reviewer clones the remote, adds minReadySeconds on the proposal branch, pushes."""
+    clone = tmp / "reviewer"
+    git(tmp, "clone", "-q", "-b", BRANCH, str(bare), str(clone))
+    git(clone, "config", "user.email", "rev@example.com")
+    git(clone, "config", "user.name", "Rev")
+    (clone / "deploy" / "checkout.yaml").write_text(
+        (clone / "deploy" / "checkout.yaml").read_text() + "  minReadySeconds: 5\n"
+    )
+    git(clone, "commit", "-q", "-am", "reviewer: minReadySeconds")
+    git(clone, "push", "-q", "origin", BRANCH)
+    return git(clone, "rev-parse", "HEAD").strip()

@@ -12,7 +12,13 @@ from kubesmith.tools.forges.github import Pusher, RepoSlug, parse_remote_url, pa
 from kubesmith.tools.forges.github.push import auth_env
 from kubesmith.tools.git import GitRepo
 from tests.conftest import git
-from tests.tools.github.conftest import BRANCH, PID, make_proposal, remote_branches
+from tests.tools.github.conftest import (
+    BRANCH,
+    PID,
+    make_proposal,
+    remote_branches,
+    reviewer_commit_on_top,
+)
 
 
 @pytest.mark.parametrize(
@@ -92,19 +98,6 @@ def test_push_creates_then_is_up_to_date(remote_repo: tuple[Path, Path]) -> None
     assert remote_branches(bare)[BRANCH] == p.commit
 
 
-def _reviewer_commit_on_top(bare: Path, tmp: Path) -> str:
-    clone = tmp / "reviewer"
-    git(tmp, "clone", "-q", "-b", BRANCH, str(bare), str(clone))
-    git(clone, "config", "user.email", "rev@example.com")
-    git(clone, "config", "user.name", "Rev")
-    (clone / "deploy" / "checkout.yaml").write_text(
-        (clone / "deploy" / "checkout.yaml").read_text() + "  minReadySeconds: 5\n"
-    )
-    git(clone, "commit", "-q", "-am", "reviewer: minReadySeconds")
-    git(clone, "push", "-q", "origin", BRANCH)
-    return git(clone, "rev-parse", "HEAD").strip()
-
-
 def test_reviewer_commits_on_top_are_left_alone(
     remote_repo: tuple[Path, Path], tmp_path: Path
 ) -> None:
@@ -113,7 +106,7 @@ def test_reviewer_commits_on_top_are_left_alone(
     assert p.commit is not None
     pusher = Pusher(GitRepo(repo))
     pusher.push(BRANCH, p.commit, proposal_id=PID, protected={"main"})
-    theirs = _reviewer_commit_on_top(bare, tmp_path)
+    theirs = reviewer_commit_on_top(bare, tmp_path)
     result = pusher.push(BRANCH, p.commit, proposal_id=PID, protected={"main"})
     assert (result.action, result.tip) == ("contained", theirs)
     assert remote_branches(bare)[BRANCH] == theirs

@@ -237,12 +237,12 @@ class GitHubHTTP:
         self, path: str, params: Mapping[str, str | int] | None = None, limit: int = 1000
     ) -> Iterator[Any]:
         """Every item of a list endpoint, following ``Link: rel="next"`` (at most ``limit``)."""
-        query: dict[str, str | int] = {"per_page": 100, **(params or {})}
+        query: dict[str, str | int] | None = {"per_page": 100, **(params or {})}
         url: str | None = path
         count = 0
         while url is not None:
             response = self.request("GET", url, params=query)
-            query = {}  # the next link carries the query
+            query = None  # the next link carries the query (an empty dict would erase it)
             items = response.json()
             if not isinstance(items, list):
                 raise ForgeError(

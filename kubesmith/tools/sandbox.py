@@ -287,7 +287,7 @@ class Sandbox:
             cert, key = self.admin_cert
             try:
                 rest = Rest(state.server, self.ca_cert, cert, key, timeout=5.0)
-                resp = rest.get("/readyz?verbose")
+                resp = rest.get(proc.READYZ + "&verbose")
                 ready = resp.status == 200
                 if not ready:
                     failing = [ln for ln in resp.text.splitlines() if "failed" in ln]

@@ -139,6 +139,7 @@ def test_resource_phrasings(intent: str, items: tuple[object, ...]) -> None:
         ("set env var LOG_LEVEL to debug in cart", EnvVar("LOG_LEVEL", "value", "debug")),
         ("add environment variable LOG_LEVEL=debug to cart", EnvVar("LOG_LEVEL", "value", "debug")),
         ("set LOG_LEVEL=debug on cart", EnvVar("LOG_LEVEL", "value", "debug")),
+        ("set LOG_LEVEL to debug on cart", EnvVar("LOG_LEVEL", "value", "debug")),
         ('set env GREETING="hello, world" on cart', EnvVar("GREETING", "value", "hello, world")),
         ("set the LOG_LEVEL env var to debug on cart", EnvVar("LOG_LEVEL", "value", "debug")),
         (
@@ -229,6 +230,14 @@ def test_meta_phrasings(intent: str, spec: Meta) -> None:
             Probe(("readiness",), handler="grpc", port=9090),
         ),
         ("add probes to cart", Probe(("readiness", "liveness"))),
+        (
+            "add readiness probe to cart with path /ready",
+            Probe(("readiness",), handler="http", path="/ready"),
+        ),
+        (
+            "add a liveness probe to cart hitting /live on port 8080",
+            Probe(("liveness",), handler="http", path="/live", port=8080),
+        ),
         ("add a health check to cart", Probe(("readiness", "liveness"))),
         ("remove the liveness probe from cart", Probe(("liveness",), remove=True)),
     ],

@@ -86,7 +86,9 @@ def parse_probe(s: Scan, prev: Clause | None) -> Spec | str | None:
     del prev
     if not s.find(r"\bprobes?\b|\bhealth\s*-?\s*checks?\b"):
         return None
-    found = s.take_all(r"\b(readiness|ready|liveness|liveliness|live|startup|start-up)\b")
+    found = s.take_all(
+        r"(?<![/.\w-])(readiness|ready|liveness|liveliness|live|startup|start-up)\b(?![/-])"
+    )
     kinds = tuple(dict.fromkeys(_PROBE_KINDS[m.group(1).lower()] for m in found))
     kinds = kinds or ("readiness", "liveness")
     s.take_all(r"\bprobes?\b|\bhealth\s*-?\s*checks?\b")
@@ -118,6 +120,7 @@ def parse_probe(s: Scan, prev: Clause | None) -> Spec | str | None:
         r"(\d+)\s*(?:s|sec|secs|seconds?)?\b"
     ):
         delay = int(m.group(1))
+    s.take_all(r"\b(?:hitting|checking|calling|using|via|against|path|endpoint)\b")
     return Probe(kinds=kinds, handler=handler, path=path, port=port, period=period, delay=delay)
 
 

@@ -226,6 +226,10 @@ def parse_env(s: Scan, prev: Clause | None) -> Spec | str | None:
     """``set env LOG_LEVEL=debug on checkout``, ``add env KEY from secret s key k to checkout``."""
     del prev
     upper_assign = re.search(rf"(?<![\w.-])([A-Z_][A-Z0-9_]*)\s*=\s*{_VALUE}", s.text)
+    upper_to = re.search(rf"(?<![\w.-])([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s+(?:to|as)\s+{_VALUE}", s.text)
+    if upper_to and not upper_assign and not s.find(rf"\b{_ENV_WORD}\b"):
+        s.spans.append(upper_to.span())
+        return EnvVar(name=upper_to.group(1), source="value", value=unquote(upper_to.group(2)))
     if not (s.find(rf"\b{_ENV_WORD}\b") or upper_assign or s.find(r"^\s*unset\b")):
         return None
     name = None

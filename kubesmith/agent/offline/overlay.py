@@ -245,9 +245,23 @@ def _as_patch(ch: FieldChange) -> tuple[str, Any]:
     return ch.path, None
 
 
+_VERBS = (
+    "Set ",
+    "Remove ",
+    "Add ",
+    "Replace ",
+    "Create ",
+    "Delete ",
+    "Harden ",
+    "Expose ",
+    "Declare ",
+)
+
+
 def _lower(note: str) -> str:
+    """Continue a sentence after "In prod: " (verbs lowercased, names kept as written)."""
     note = note.rstrip(".")
-    return note[:1].lower() + note[1:] if note[:2] != note[:2].upper() else note
+    return note[:1].lower() + note[1:] if note.startswith(_VERBS) else note
 
 
 def _merge(base: Any, patch: Any) -> Any:

@@ -178,7 +178,9 @@ def _observe_hunk(pid: str, hunk: list[DiffLine]) -> Iterator[Observation]:
         if ln.sign != "+" or ln.value is None:
             continue
         path = ln.path
-        if len(path) >= 3 and path[-2] in ("labels", "annotations") and path[-3] == "metadata":
+        # "metadata:" may lie outside a short diff context; a path cut at "labels:" still counts
+        meta_parent = len(path) == 2 or (len(path) >= 3 and path[-3] == "metadata")
+        if len(path) >= 2 and path[-2] in ("labels", "annotations") and meta_parent:
             kind = "required_label" if path[-2] == "labels" else "required_annotation"
             yield Observation(kind, {"key": path[-1], "value": ln.value}, ev(ln))
         elif len(path) >= 2 and path[-1] == "memory" and path[-2] in ("limits", "requests"):

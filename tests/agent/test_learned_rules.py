@@ -312,3 +312,17 @@ def test_plan_context_has_cases_and_approved_rules(tmp_path: Path) -> None:
 def _rule_of(finding_rule: str | None) -> str:
     """The learned rule id behind a finding's rule name (``kubesmith-learned-<kind>-<id>/<n>``)."""
     return (finding_rule or "").split("/")[0].split("-")[-1]
+
+
+def test_follow_up_with_git_default_context_still_shows_the_label() -> None:
+    diff = (
+        "diff --git a/base/cart.yaml b/base/cart.yaml\n--- a/base/cart.yaml\n+++ b/base/cart.yaml\n"
+        "@@ -5,6 +5,7 @@ metadata:\n"
+        "   labels:\n     app: cart\n     tier: backend\n+    owner: shop-team\n"
+        " spec:\n   replicas: 2\n   selector:\n"
+    )
+    (found,) = observe_diff("p", diff)
+    assert (found.kind, found.params) == ("required_label", {"key": "owner", "value": "shop-team"})
+    # a selector's matchLabels is not a label convention
+    selector = diff.replace("   labels:", "   matchLabels:")
+    assert observe_diff("p", selector) == []

@@ -250,3 +250,23 @@ def test_overlay_edits_render_with_kustomize(example_repo: Path) -> None:
     assert ("CronJob", "cart-cleanup") in prod
     base = _render(example_repo / "base")
     assert base[("Deployment", "cart")]["spec"]["replicas"] == 2
+
+
+def test_new_patch_reads_like_a_hand_written_one(example_repo: Path) -> None:
+    ws = Workspace.load(example_repo)
+    apply(ws, "give cart a 512Mi memory limit in prod and scale it to 3")
+    assert (example_repo / "overlays/prod/cart-patch.yaml").read_text() == (
+        "apiVersion: apps/v1\n"
+        "kind: Deployment\n"
+        "metadata:\n"
+        "  name: cart\n"
+        "spec:\n"
+        "  replicas: 3\n"
+        "  template:\n"
+        "    spec:\n"
+        "      containers:\n"
+        "        - name: cart\n"
+        "          resources:\n"
+        "            limits:\n"
+        "              memory: 512Mi\n"
+    )

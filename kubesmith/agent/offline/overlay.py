@@ -146,7 +146,9 @@ class Destination:
         for (kind, name), obj in pending.items():
             doc = next(d for d in self.ws.find(kind=kind, name=name) if not d.is_patch)
             fname = posixpath.basename(self._patch_file(doc))
-            out.append(AddResource(posixpath.join(self.kust.dir if self.kust else "", fname), obj))
+            out.append(
+                AddResource(posixpath.join(self.kust.dir if self.kust else "", fname), _tidy(obj))
+            )
             out.append(
                 SetField(
                     KUSTOMIZATION_REF,
@@ -262,6 +264,24 @@ def _lower(note: str) -> str:
     """Continue a sentence after "In prod: " (verbs lowercased, names kept as written)."""
     note = note.rstrip(".")
     return note[:1].lower() + note[1:] if note.startswith(_VERBS) else note
+
+
+def _tidy(value: Any) -> Any:
+    """Scalars before mappings and lists at every level (``replicas`` above ``template``),
+    otherwise in the order the edits came, so a new patch reads like a hand-written one."""
+    if isinstance(value, list):
+        return [_tidy(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    simple = {k: v for k, v in value.items() if not isinstance(v, (dict, list))}
+    nested = {k: _tidy(v) for k, v in value.items() if isinstance(v, (dict, list))}
+    head = {k: simple.pop(k) for k in ("apiVersion", "kind") if k in simple}
+    return {
+        **head,
+        **({"metadata": nested.pop("metadata")} if "metadata" in nested else {}),
+        **simple,
+        **nested,
+    }
 
 
 def _merge(base: Any, patch: Any) -> Any:

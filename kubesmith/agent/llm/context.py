@@ -80,40 +80,35 @@ class RepoView:
         self.ws = ws
         self.redactor = redactor
         self.budget = budget or Budget()
-        self._redacted: dict[int, dict[str, Any]] = {}
         for doc in ws.documents:
-            self._redacted[id(doc)] = redactor.scan(doc.obj)
-        self._pieces: dict[str, list[str]] = {}
+            redactor.collect(doc.obj)
+        self._pieces: dict[str, tuple[list[str], list[int]]] = {}
 
     # ------------------------------------------------------------------ text
 
     def text(self, doc: Document) -> str:
         """The document as written (comments kept), secrets replaced by placeholders."""
-        redacted = self._redacted.get(id(doc)) or self.redactor.scan(doc.obj)
         raw = self._raw(doc)
         if raw is None or doc.ref.kind == "Secret" or self.redactor.contains_short_secret(doc.obj):
+            redacted = self.redactor.scan(doc.obj)
             return yaml.safe_dump(redacted, sort_keys=False, allow_unicode=True)
         return self.redactor.text(raw)
 
     def _raw(self, doc: Document) -> str | None:
+        """The text between the ``---`` separators around the document's first line."""
         yf = self.ws.files.get(doc.file)
         if yf is None:
             return None
         if doc.file not in self._pieces:
-            text = yf.text
-            starts = [0, *(m.end() + 1 for m in _SEPARATOR.finditer(text))]
-            ends = [m.start() for m in _SEPARATOR.finditer(text)] + [len(text)]
-            self._pieces[doc.file] = [text[a:b] for a, b in zip(starts, ends, strict=True)]
-        pieces = self._pieces[doc.file]
-        order = [doc.index, *(i for i in range(len(pieces)) if i != doc.index)]
-        for i in order:
-            if 0 <= i < len(pieces):
-                try:
-                    if yaml.safe_load(pieces[i]) == doc.obj:
-                        return pieces[i].strip("\n") + "\n"
-                except yaml.YAMLError:
-                    continue
-        return None
+            lines = yf.text.splitlines(keepends=True)
+            seps = [n for n, line in enumerate(lines) if _SEPARATOR.match(line.rstrip("\r\n"))]
+            self._pieces[doc.file] = (lines, seps)
+        lines, seps = self._pieces[doc.file]
+        at = doc.line - 1
+        start = max((n + 1 for n in seps if n < at), default=0)
+        end = min((n for n in seps if n >= at and n >= start), default=len(lines))
+        text = "".join(lines[start:end]).strip("\n")
+        return text + "\n" if text else None
 
     def describe(self, doc: Document) -> str:
         """One index line: identity, file, and whether it is an overlay's patch."""

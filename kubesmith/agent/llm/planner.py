@@ -110,7 +110,8 @@ class LLMPlanner:
             self.rounds = 0
         self.rounds += 1
         start = self.meter.spent
-        workspace.reset()
+        if workspace.modified_files():
+            workspace.reset()  # plan against the base, not the previous round's edits
         redactor = Redactor()
         view = RepoView(workspace, redactor, self.budget)
         box = ToolBox(workspace, view, PathGuard(workspace.settings, intent), redactor, intent)
@@ -123,7 +124,7 @@ class LLMPlanner:
         return ChangeSet(
             intent=intent,
             edits=tuple(box.edits),
-            rationale=box.rationale,
+            rationale=box.rationale or "\n".join(box.questions),
             planner=self.name,
             questions=tuple(box.questions),
             usage=Usage(

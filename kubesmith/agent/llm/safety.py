@@ -78,6 +78,21 @@ class Redactor:
             self.by_placeholder[ph] = value
         return self.by_value[value]
 
+    def collect(self, obj: Mapping[str, Any]) -> None:
+        """Record ``obj``'s secret values (without copying it: this runs on every document)."""
+        if obj.get("kind") == "Secret":
+            for key in ("data", "stringData"):
+                section = obj.get(key)
+                if isinstance(section, Mapping):
+                    for v in section.values():
+                        if v is not None:
+                            self._secret(str(v), encoded=key == "data")
+        for env in _env_lists(obj):
+            for item in env:
+                if isinstance(item, Mapping) and isinstance(item.get("value"), str):
+                    if looks_like_credential(str(item.get("name", "")), item["value"]):
+                        self.placeholder(item["value"])
+
     def scan(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Record ``obj``'s secret values and return a redacted deep copy of it."""
         out: dict[str, Any] = _copy(obj)

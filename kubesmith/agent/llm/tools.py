@@ -178,6 +178,7 @@ class ToolBox:
     rationale: str = ""
     questions: list[str] = field(default_factory=list)
     errors: int = 0
+    _files: set[str] = field(default_factory=set)
 
     def call(self, name: str, args: Any) -> str:
         """Run one tool call and return its result text (``ERROR: ...`` when refused)."""
@@ -247,13 +248,11 @@ class ToolBox:
             hint = "; did you mean: " + ", ".join(self.view.describe(d) for d in near[:5])
             raise EditRejected(f"{e}{hint if near else ''}") from e
 
-    def _edit(self, edit: Edit) -> str:
-        trial = ChangeSet(self.intent, (*self.edits, edit))
-        self.ws.reset()
-        try:
-            changes = self.ws.apply(trial)
-        finally:
-            self.ws.reset()
+    def _edit(self, edit: Edit, file: str) -> str:
+        """Record ``edit`` if the edits so far plus it apply cleanly; ``file`` is where it lands."""
+        files = {*self._files, file}
+        changes = self._trial(files).apply(ChangeSet(self.intent, (*self.edits, edit)))
+        self._files.add(file)
         self.edits.append(edit)
         mine = [c for c in changes if c.ref == edit.ref] or changes[-1:]
         done = "; ".join(
@@ -261,35 +260,49 @@ class ToolBox:
         )
         return f"OK: edit #{len(self.edits)} recorded ({done or 'no change: already so'})"
 
-    def _target(self, a: Target) -> tuple[ResourceRef, str | None]:
+    def _trial(self, files: set[str]) -> Workspace:
+        """A workspace holding only ``files`` and the kustomizations, to trial edits cheaply.
+
+        Applying to the full workspace would re-index every document for each tool call; the
+        edits only read and write their own files (refs were resolved against the full
+        workspace already), so a small copy gives the same verdict in a fraction of the time.
+        """
+        keep = files | {k.file for k in self.ws.kustomizations}
+        trial = Workspace(self.ws.root, self.ws.source, self.ws.settings)
+        trial.files = {p: yf for p, yf in self.ws.files.items() if p in keep}
+        trial.original = {p: t for p, t in self.ws.original.items() if p in keep}
+        trial._index()
+        return trial
+
+    def _target(self, a: Target) -> tuple[ResourceRef, str | None, str]:
         doc = self._resolve(a)
         self.guard.check(doc.file)
-        return doc.ref, (doc.file if a.file else None)
+        return doc.ref, (doc.file if a.file else None), doc.file
 
     def _set_field(self, a: SetFieldArgs) -> str:
         parse_path(a.path)
-        ref, file = self._target(a)
-        return self._edit(SetField(ref, a.path, self.redactor.restore(a.value), file))
+        ref, file, where = self._target(a)
+        return self._edit(SetField(ref, a.path, self.redactor.restore(a.value), file), where)
 
     def _remove_field(self, a: RemoveFieldArgs) -> str:
         parse_path(a.path)
-        ref, file = self._target(a)
-        return self._edit(RemoveField(ref, a.path, file))
+        ref, file, where = self._target(a)
+        return self._edit(RemoveField(ref, a.path, file), where)
 
     def _merge_patch(self, a: MergePatchArgs) -> str:
-        ref, file = self._target(a)
-        return self._edit(MergePatch(ref, self.redactor.restore(a.patch), file))
+        ref, file, where = self._target(a)
+        return self._edit(MergePatch(ref, self.redactor.restore(a.patch), file), where)
 
     def _add_resource(self, a: AddResourceArgs) -> str:
         file = self.guard.check(a.file)
         m = a.manifest
         if not (m.get("apiVersion") and m.get("kind") and (m.get("metadata") or {}).get("name")):
             raise EditRejected("a new resource needs apiVersion, kind and metadata.name")
-        return self._edit(AddResource(file, self.redactor.restore(m)))
+        return self._edit(AddResource(file, self.redactor.restore(m)), file)
 
     def _delete_resource(self, a: DeleteResourceArgs) -> str:
-        ref, file = self._target(a)
-        return self._edit(DeleteResource(ref, file))
+        ref, file, where = self._target(a)
+        return self._edit(DeleteResource(ref, file), where)
 
     def _finish(self, a: FinishArgs) -> str:
         self.finished = True

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection
+from sqlalchemy.pool import StaticPool
 
 from kubesmith.errors import ConfigError, RunError, UsageError
 
@@ -78,7 +79,14 @@ def make_engine(url: str) -> Engine:
     processes updating the store queue on the busy timeout instead of failing on a lock upgrade.
     """
     try:
-        if url.startswith("sqlite"):
+        if url.startswith("sqlite") and _in_memory(url):
+            # One shared connection, or every pooled connection would see its own empty database;
+            # so an in-memory store (for tests) serves one thread at a time.
+            engine = create_engine(
+                url, connect_args={"check_same_thread": False}, poolclass=StaticPool
+            )
+            _tune_sqlite(engine)
+        elif url.startswith("sqlite"):
             engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
             _tune_sqlite(engine)
         else:
@@ -86,6 +94,13 @@ def make_engine(url: str) -> Engine:
     except Exception as e:  # any driver/URL problem is a configuration problem
         raise ConfigError(f"cannot use store URL {_safe(url)}: {e}") from e
     return engine
+
+
+def _in_memory(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    return not database or database == ":memory:"
 
 
 def _tune_sqlite(engine: Engine) -> None:

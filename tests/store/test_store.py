@@ -380,3 +380,13 @@ def test_outcome_events_merge_per_pull_request(open_store: Callable[[], Store]) 
     )
     (merged,) = store.outcomes()
     assert (merged.status, merged.reason, merged.follow_up_diff) == ("accepted", "", "+x\n")
+
+
+def test_in_memory_store_is_one_database_for_every_thread() -> None:
+    with Store.open("sqlite://") as store:
+        store.save_proposal(proposal())
+        seen: list[str] = []
+        t = threading.Thread(target=lambda: seen.append(store.get_proposal("a1b2").id))
+        t.start()
+        t.join()
+        assert seen == ["a1b2c3d4"]

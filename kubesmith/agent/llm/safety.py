@@ -89,9 +89,11 @@ class Redactor:
                             self._secret(str(v), encoded=key == "data")
         for env in _env_lists(obj):
             for item in env:
-                if isinstance(item, Mapping) and isinstance(item.get("value"), str):
-                    if looks_like_credential(str(item.get("name", "")), item["value"]):
-                        self.placeholder(item["value"])
+                value = item.get("value") if isinstance(item, Mapping) else None
+                if isinstance(value, str) and looks_like_credential(
+                    str(item.get("name", "")), value
+                ):
+                    self.placeholder(value)
 
     def scan(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Record ``obj``'s secret values and return a redacted deep copy of it."""

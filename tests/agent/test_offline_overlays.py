@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kubesmith.agent.offline import OfflinePlanner
-from kubesmith.errors import ToolError
+from kubesmith.errors import ReferenceError_, ToolError
 from kubesmith.model import AddResource, DeleteResource, RemoveField, SetField
 from kubesmith.workspace import Workspace
 
@@ -270,3 +271,52 @@ def test_new_patch_reads_like_a_hand_written_one(example_repo: Path) -> None:
         "            limits:\n"
         "              memory: 512Mi\n"
     )
+
+
+APP = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+        - name: {name}
+          image: example.com/{name}:1.0.0
+"""
+BASE_K = "resources:\n  - deployment.yaml\n"
+PROD_K = "namespace: {ns}\nresources:\n  - ../../base\n"
+
+
+def test_each_application_uses_its_own_overlay(make_repo: Callable[..., Path]) -> None:
+    files = {}
+    for app in ("api", "web"):
+        files[f"apps/{app}/base/deployment.yaml"] = APP.format(name=app)
+        files[f"apps/{app}/base/kustomization.yaml"] = BASE_K
+        files[f"apps/{app}/overlays/prod/kustomization.yaml"] = PROD_K.format(ns=app)
+    ws = Workspace.load(make_repo(files=files))
+    got = plan(ws, "scale web to 3 in prod and set api tag to 1.1.0 in prod")
+    assert [g[:2] for g in got] == [
+        ("add", "apps/web/overlays/prod/web-patch.yaml"),
+        ("set", "apps/web/overlays/prod/kustomization.yaml"),
+        ("set", "apps/api/overlays/prod/kustomization.yaml"),
+    ]
+    assert got[2][2:] == ("images[name=example.com/api].newTag", "1.1.0")
+
+
+def test_environment_without_an_overlay_for_that_resource(make_repo: Callable[..., Path]) -> None:
+    files = {
+        "apps/api/base/deployment.yaml": APP.format(name="api"),
+        "apps/api/base/kustomization.yaml": BASE_K,
+        "apps/api/overlays/prod/kustomization.yaml": PROD_K.format(ns="api"),
+        "apps/web/deployment.yaml": APP.format(name="web"),
+    }
+    ws = Workspace.load(make_repo(files=files))
+    with pytest.raises(ReferenceError_, match="no 'prod' overlay renders Deployment/web"):
+        OfflinePlanner().plan("scale web to 3 in prod", ws)

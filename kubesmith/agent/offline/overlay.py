@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from kubesmith.agent.offline.build_pod import split_image
 from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, put_path
 from kubesmith.agent.offline.resolve import containers_of
+from kubesmith.errors import ReferenceError_
 from kubesmith.model import (
     AddResource,
     DeleteResource,
@@ -53,7 +54,7 @@ class Destination:
         """True when ``doc`` itself is edited (no environment, or it belongs to the overlay)."""
         if self.kust is None:
             return True
-        return doc.overlay == self.kust.name or doc.file.startswith(self.kust.dir + "/")
+        return doc.file.startswith(self.kust.dir + "/")
 
     def patch_of(self, doc: Document) -> Document | None:
         """The overlay's existing patch document for ``doc``, if any."""
@@ -226,6 +227,48 @@ class Destination:
             if "digest" in entry:
                 edits.append(RemoveField(KUSTOMIZATION_REF, f"{base}.digest", file=self.kust.file))
         return edits
+
+
+def overlay_for(ws: Workspace, doc: Document, candidates: list[Kustomization]) -> Kustomization:
+    """The overlay among ``candidates`` (all named after one environment) that renders ``doc``.
+
+    A repository with several applications has several ``overlays/prod``; the right one is the
+    one whose bases (followed recursively) list the document's file.
+
+    Raises:
+        ReferenceError_: no candidate renders the document, or several do.
+    """
+    by_dir = {k.dir: k for k in ws.kustomizations}
+    hits = []
+    for k in candidates:
+        seen: set[str] = set()
+        todo = [k]
+        files: set[str] = set()
+        while todo:
+            cur = todo.pop()
+            if cur.dir in seen:
+                continue
+            seen.add(cur.dir)
+            files.update(cur.resources)
+            todo.extend(by_dir[b] for b in cur.bases if b in by_dir)
+        if doc.file in files:
+            hits.append(k)
+    if len(hits) == 1:
+        return hits[0]
+    env = candidates[0].name
+    if not hits:
+        raise ReferenceError_(
+            f"no {env!r} overlay renders {doc.ref} ({doc.file}); overlays named {env!r}: "
+            + ", ".join(k.file for k in candidates),
+            reference=env,
+            candidates=[k.file for k in candidates],
+        )
+    raise ReferenceError_(
+        f"several {env!r} overlays render {doc.ref}: {', '.join(k.file for k in hits)}; "
+        f"edit one by naming its patch file",
+        reference=env,
+        candidates=[k.file for k in hits],
+    )
 
 
 def _direct(ch: FieldChange | NewObject | DropObject) -> Edit:

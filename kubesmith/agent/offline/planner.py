@@ -11,7 +11,7 @@ from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, 
 from kubesmith.agent.offline.grammar import ENV_ALIASES, NotUnderstood, parse_intent
 from kubesmith.agent.offline.help import not_understood
 from kubesmith.agent.offline.kinds import SCALABLE_KINDS, SELECTOR_KINDS, WORKLOAD_KINDS
-from kubesmith.agent.offline.overlay import Destination
+from kubesmith.agent.offline.overlay import Destination, overlay_for
 from kubesmith.agent.offline.resolve import Resolver, describe
 from kubesmith.agent.offline.specs import (
     Autoscale,
@@ -78,7 +78,10 @@ class OfflinePlanner:
             return previous
         if not intent.strip():
             raise UsageError("the intent is empty; say what to change, e.g. 'scale checkout to 3'")
-        overlays = {k.name: k for k in workspace.kustomizations if k.is_overlay}
+        overlays: dict[str, list[Kustomization]] = {}
+        for k in workspace.kustomizations:
+            if k.is_overlay:
+                overlays.setdefault(k.name, []).append(k)
         try:
             clauses = parse_intent(intent, sorted(overlays))
         except NotUnderstood as e:
@@ -89,12 +92,14 @@ class OfflinePlanner:
         questions: list[str] = []
         prev: tuple[list[Document], str | None] | None = None
         for clause in clauses:
-            kust = self._overlay(clause, overlays)
-            key = kust.name if kust else None
-            dest = destinations.setdefault(key, Destination(workspace, kust))
-            targets, container = self._targets(clause, resolver, prev, kust, overlays)
+            targets, container = self._targets(clause, resolver, prev, overlays)
             prev = (targets, container)
             for doc in targets:
+                kust = None
+                if clause.env in overlays:
+                    kust = overlay_for(workspace, doc, overlays[clause.env])
+                key = kust.file if kust else None
+                dest = destinations.setdefault(key, Destination(workspace, kust))
                 plan = self._build(clause.spec, doc, container, dest, workspace)
                 per_dest.setdefault(key, []).extend(plan.changes)
                 questions.extend(q for q in plan.questions if q not in questions)
@@ -113,18 +118,11 @@ class OfflinePlanner:
         )
 
     @staticmethod
-    def _overlay(clause: Clause, overlays: dict[str, Kustomization]) -> Kustomization | None:
-        if clause.env is None or clause.env not in overlays:
-            return None
-        return overlays[clause.env]
-
-    @staticmethod
     def _targets(
         clause: Clause,
         resolver: Resolver,
         prev: tuple[list[Document], str | None] | None,
-        kust: Kustomization | None,
-        overlays: dict[str, Kustomization],
+        overlays: dict[str, list[Kustomization]],
     ) -> tuple[list[Document], str | None]:
         accept, what = _ACCEPT[type(clause.spec)]
         if not clause.subject and prev is not None:
@@ -139,7 +137,8 @@ class OfflinePlanner:
                     )
             return targets, clause.container or container
         aliases = [b if a == clause.env else a for a, b in ENV_ALIASES if clause.env in (a, b)]
-        if clause.env is not None and kust is None:
+        plain_env = clause.env is not None and clause.env not in overlays
+        if clause.env is not None and plain_env:
             _check_environment(resolver.ws, clause.env, aliases, overlays)
         targets = resolver.resolve(
             clause.subject,
@@ -150,7 +149,7 @@ class OfflinePlanner:
             prefer_workloads=isinstance(clause.spec, Meta),
             what=what,
         )
-        if clause.env is not None and kust is None:
+        if clause.env is not None and plain_env:
             words = {clause.env, *aliases}
             in_env = [d for d in targets if _in_environment(d, words)]
             if not in_env:
@@ -195,14 +194,14 @@ def _in_environment(doc: Document, words: set[str]) -> bool:
 
 
 def _check_environment(
-    ws: Workspace, env: str, aliases: list[str], overlays: dict[str, Kustomization]
+    ws: Workspace, env: str, aliases: list[str], overlays: dict[str, list[Kustomization]]
 ) -> None:
     words = {env, *aliases}
     if not any(_in_environment(d, words) for d in ws.resources):
         _no_environment(env, "", overlays)
 
 
-def _no_environment(env: str, subject: str, overlays: dict[str, Kustomization]) -> None:
+def _no_environment(env: str, subject: str, overlays: dict[str, list[Kustomization]]) -> None:
     known = ", ".join(sorted(overlays)) or "none"
     what = f" for {subject!r}" if subject else ""
     raise ReferenceError_(

@@ -29,6 +29,12 @@ import git
 from kubesmith.errors import ForgeError, GitError
 from kubesmith.tools.git import BRANCH_PREFIX, GitRepo
 
+_AUTH_FAILED = (
+    "could not read Username",
+    "Authentication failed",
+    "error: 403",
+    "returned error: 40",
+)
 _REJECTED = ("non-fast-forward", "fetch first", "stale info", "rejected")
 PushAction = Literal["created", "fast-forward", "replaced", "up-to-date", "contained"]
 
@@ -86,8 +92,15 @@ class Pusher:
                 return str(self.git.repo.git.execute(["git", *args]))
         except git.GitCommandError as e:
             # The cause is dropped on purpose: GitPython's message repeats the command line.
-            message = self._redact(f"git {args[0]} to {self.remote} failed: {_stderr(e)}")
-            raise ForgeError(message) from None
+            detail = _stderr(e)
+            message = f"git {args[0]} to {self.remote} failed: {detail}"
+            if any(w in detail for w in _AUTH_FAILED):
+                message += (
+                    ". The remote refused the credentials: over HTTPS kubesmith sends GITHUB_TOKEN "
+                    "(or the GitHub App's installation token), which must be allowed to push "
+                    "(Contents: write); or use an SSH remote with your own key"
+                )
+            raise ForgeError(self._redact(message)) from None
 
     def _redact(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text

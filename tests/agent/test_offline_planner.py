@@ -429,3 +429,38 @@ def test_not_understood_says_what_it_understands_and_how_to_use_an_llm(shop: Wor
     assert "KUBESMITH_MODEL" in message
     assert "OPENAI_API_KEY" in message
     assert info.value.exit_code == 2
+
+
+def test_existing_hpa_and_pdb_are_updated_then_removed(example_repo: Path) -> None:
+    ws = Workspace.load(example_repo)
+    for intent in ("add an hpa for checkout", "add a pdb for checkout"):
+        ws.apply(OfflinePlanner().plan(intent, ws))
+    assert edits(ws, "autoscale checkout up to 20 at 60% cpu") == [
+        ("set", CHECKOUT, "spec.maxReplicas", 20),
+        (
+            "set",
+            CHECKOUT,
+            "spec.metrics[0]",
+            {
+                "type": "Resource",
+                "resource": {
+                    "name": "cpu",
+                    "target": {"type": "Utilization", "averageUtilization": 60},
+                },
+            },
+        ),
+    ]
+    assert edits(ws, "set the pdb of checkout to minAvailable 50%") == [
+        ("set", CHECKOUT, "spec.minAvailable", "50%"),
+        ("remove", CHECKOUT, "spec.maxUnavailable"),
+    ]
+    assert edits(ws, "remove the hpa from checkout and delete its pdb") == [
+        ("delete", CHECKOUT, "HorizontalPodAutoscaler/checkout"),
+        ("delete", CHECKOUT, "PodDisruptionBudget/checkout"),
+    ]
+
+
+def test_nothing_to_change_says_so(shop: Workspace) -> None:
+    cs = OfflinePlanner().plan("run payments as non-root", shop)
+    assert cs.edits == ()
+    assert cs.rationale == "Nothing to change: the request is already in place."

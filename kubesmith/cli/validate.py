@@ -72,12 +72,13 @@ def discover(paths: Sequence[Path], repo: Path, settings: Settings) -> list[tupl
         for dirpath, dirnames, filenames in os.walk(start.resolve()):
             dirnames[:] = sorted(d for d in dirnames if d != ".git")
             base = rel_dir(dirpath)
+            folder = Path(dirpath)  # one parse per folder: pathlib is slow per file
             for name in filenames:
                 if not name.endswith(_SUFFIXES) and name != "Kustomization":
                     continue
                 r = base + name if base is not None else os.path.join(dirpath, name)
                 if include.match(r) and not exclude.match(r):
-                    found[r] = Path(dirpath, name)
+                    found[r] = folder / name
     return sorted(found.items())
 
 

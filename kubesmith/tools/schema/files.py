@@ -16,6 +16,8 @@ With the embedded engine, step 2 is skipped: every uncached file is parsed and v
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -30,7 +32,7 @@ from kubesmith.tools.schema.kubeconform_output import verdict_from_result
 from kubesmith.tools.schema.located import LocatedDocument, parse_documents
 from kubesmith.tools.schema.validator import NAME, SchemaValidator, is_kustomization
 from kubesmith.tools.schema.verdict import RULE_ENGINE, RULE_INVALID_DOCUMENT, RULE_SKIPPED
-from kubesmith.tools.schema.verdict_cache import cache_key
+from kubesmith.tools.schema.verdict_cache import Stamp, cache_key
 
 _BATCH = 4000
 _CRD = re.compile(rb"^kind:\s*[\"']?CustomResourceDefinition", re.MULTILINE)
@@ -84,24 +86,60 @@ def _validate_parsed(
         findings[finding.file or ""].append(finding)
 
 
+def _digests(
+    validator: SchemaValidator,
+    files: Sequence[SourceFile],
+    contents: dict[str, bytes],
+    findings: dict[str, list[Finding]],
+) -> tuple[dict[str, str], list[SourceFile]]:
+    """Content hashes of ``files`` (unchanged files by their stamp, unread) and the CRD files."""
+    stamps = validator.cache.stamps(str(f.path) for f in files)
+    digests: dict[str, str] = {}
+    crd_files: list[SourceFile] = []
+    fresh: dict[str, Stamp] = {}
+    for f in files:
+        try:
+            st = os.stat(f.path)
+            known = stamps.get(str(f.path))
+            if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+                digests[f.rel] = known[2]
+                if known[3]:
+                    crd_files.append(f)
+                continue
+            raw = contents[f.rel] = f.path.read_bytes()
+        except OSError as e:
+            findings[f.rel] = [_note(f.rel, f"cannot read: {e}", "error")]
+            continue
+        digests[f.rel] = hashlib.sha256(raw).hexdigest()
+        is_crd = _CRD.search(raw) is not None
+        if is_crd:
+            crd_files.append(f)
+        fresh[str(f.path)] = (st.st_size, st.st_mtime_ns, digests[f.rel], is_crd)
+    validator.cache.put_stamps(fresh)
+    return digests, crd_files
+
+
+def _content(f: SourceFile, contents: dict[str, bytes]) -> bytes:
+    if f.rel not in contents:
+        contents[f.rel] = f.path.read_bytes()
+    return contents[f.rel]
+
+
 def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> list[Finding]:
     """Findings for ``files`` (see the module docstring for how the work is split)."""
     contents: dict[str, bytes] = {}
     findings: dict[str, list[Finding]] = {}
-    for f in files:
+    digests, crd_files = _digests(validator, files, contents, findings)
+    for f in crd_files:
         try:
-            contents[f.rel] = f.path.read_bytes()
-        except OSError as e:
-            findings[f.rel] = [_note(f.rel, f"cannot read: {e}", "error")]
-    for f in files:
-        raw = contents.get(f.rel)
-        if raw is not None and _CRD.search(raw):
-            _learn_crds(validator, f, raw)
+            _learn_crds(validator, f, _content(f, contents))
+        except OSError:
+            continue
     context = validator.context()
     keys = {
-        f.rel: cache_key(f"{context}|file|{f.rel}|patch={f.is_patch}", contents[f.rel])
+        f.rel: cache_key(f"{context}|file|{f.rel}|patch={f.is_patch}", digests[f.rel])
         for f in files
-        if f.rel in contents
+        if f.rel in digests
     }
     cached = validator.cache.get_many(keys.values())
     todo: list[SourceFile] = []
@@ -111,8 +149,13 @@ def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> l
             continue
         if key in cached:
             findings[f.rel] = [from_json(Finding, d) for d in cached[key]]
-        else:
-            todo.append(f)
+            continue
+        try:
+            _content(f, contents)
+        except OSError as e:
+            findings[f.rel] = [_note(f.rel, f"cannot read: {e}", "error")]
+            continue
+        todo.append(f)
     slow = todo
     if validator.engine == "kubeconform":
         flagged = _kubeconform_filter(validator, todo, findings)

@@ -20,6 +20,12 @@ from pathlib import Path
 from typing import Any
 
 _CHUNK = 500
+RACY_S = 2.0
+"""A file stamp is trusted only when the file was already this old when it was hashed (a file
+written in the same clock tick as its hashing could change without changing its stamp)."""
+
+Stamp = tuple[int, int, str, bool]
+"""(size, mtime_ns, sha256 of the content, holds a CustomResourceDefinition)."""
 MAX_ROWS = 2_000_000
 """Beyond this many verdicts, the oldest are dropped on the next write."""
 
@@ -50,6 +56,10 @@ class VerdictCache:
                     "CREATE TABLE IF NOT EXISTS verdicts "
                     "(key TEXT PRIMARY KEY, value TEXT NOT NULL, at REAL NOT NULL)"
                 )
+                db.execute(
+                    "CREATE TABLE IF NOT EXISTS stamps (path TEXT PRIMARY KEY, size INTEGER, "
+                    "mtime_ns INTEGER, digest TEXT, crd INTEGER, at REAL)"
+                )
                 self._db = db
             except (sqlite3.Error, OSError):
                 self._broken = True
@@ -67,7 +77,7 @@ class VerdictCache:
                 chunk = wanted[i : i + _CHUNK]
                 marks = ",".join("?" * len(chunk))
                 rows = db.execute(f"SELECT key, value FROM verdicts WHERE key IN ({marks})", chunk)
-                found.update((k, json.loads(v)) for k, v in rows)
+                found.update((k, [] if v == "[]" else json.loads(v)) for k, v in rows)
         except (sqlite3.Error, ValueError):
             return found
         return found
@@ -91,6 +101,47 @@ class VerdictCache:
                         "(SELECT key FROM verdicts ORDER BY at LIMIT ?)",
                         (count - MAX_ROWS,),
                     )
+        except sqlite3.Error:
+            return
+
+    def stamps(self, paths: Iterable[str]) -> dict[str, Stamp]:
+        """Trusted stamps of files hashed before (see :data:`RACY_S`), by absolute path.
+
+        Lets a re-run skip reading and hashing files whose size and mtime did not change — the
+        same trade-off git's index makes.
+        """
+        db = self._conn()
+        wanted = list(paths)
+        found: dict[str, Stamp] = {}
+        if db is None:
+            return found
+        try:
+            for i in range(0, len(wanted), _CHUNK):
+                chunk = wanted[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                query = (
+                    "SELECT path, size, mtime_ns, digest, crd, at FROM stamps "
+                    f"WHERE path IN ({marks})"
+                )
+                for path, size, mtime_ns, digest, crd, at in db.execute(query, chunk):
+                    if at - mtime_ns / 1e9 > RACY_S:
+                        found[path] = (size, mtime_ns, digest, bool(crd))
+        except sqlite3.Error:
+            return found
+        return found
+
+    def put_stamps(self, stamps: Mapping[str, Stamp]) -> None:
+        """Remember files' stamps (taken now)."""
+        db = self._conn()
+        if db is None or not stamps:
+            return
+        now = time.time()
+        try:
+            with db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?, ?)",
+                    [(p, s[0], s[1], s[2], int(s[3]), now) for p, s in stamps.items()],
+                )
         except sqlite3.Error:
             return
 

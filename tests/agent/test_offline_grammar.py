@@ -423,3 +423,19 @@ def test_memory_quantities(text: str, memory: str) -> None:
 def test_memory_without_unit_is_refused() -> None:
     with pytest.raises(ValueError, match="256"):
         memory_quantity("256")
+
+
+@pytest.mark.parametrize(
+    ("intent", "spec", "subject"),
+    [
+        ("harden add-capabilities", Security(), "add-capabilities"),
+        ("scale scale-test to 3", Scale("set", 3), "scale-test"),
+        ("double base/scale.yaml", Scale("mul", 2.0), "base/scale.yaml"),
+        ("add label a=b to image-puller", Meta("labels", set=(("a", "b"),)), "image-puller"),
+        ("remove the cpu limit from drop-in", Resources((("limits", "cpu", None),)), "drop-in"),
+    ],
+)
+def test_keywords_inside_names_are_names(intent: str, spec: object, subject: str) -> None:
+    clause = one(intent)
+    assert clause.spec == spec
+    assert clause.subject == subject

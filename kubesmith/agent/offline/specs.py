@@ -8,6 +8,7 @@ be applied to one resource, to all resources matching a label, or to a Kustomize
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, TypeAlias
 
@@ -184,11 +185,11 @@ class Scan:
 
     def find(self, pattern: str) -> re.Match[str] | None:
         """Search without consuming."""
-        return re.search(pattern, self.text, re.IGNORECASE)
+        return next(self._matches(pattern), None)
 
     def take(self, pattern: str) -> re.Match[str] | None:
         """Search and consume the first match not overlapping text already consumed."""
-        for m in re.finditer(pattern, self.text, re.IGNORECASE):
+        for m in self._matches(pattern):
             if not self._overlaps(m.span()):
                 self.spans.append(m.span())
                 return m
@@ -197,11 +198,25 @@ class Scan:
     def take_all(self, pattern: str) -> list[re.Match[str]]:
         """Consume every non-overlapping match."""
         found = []
-        for m in re.finditer(pattern, self.text, re.IGNORECASE):
+        for m in self._matches(pattern):
             if not self._overlaps(m.span()):
                 self.spans.append(m.span())
                 found.append(m)
         return found
+
+    def _matches(self, pattern: str) -> Iterator[re.Match[str]]:
+        """Matches that are not part of a longer name: ``scale`` never matches in
+        ``scale-test``, ``base/scale.yaml`` or ``add-capabilities``."""
+        text = self.text
+        for m in re.finditer(pattern, text, re.IGNORECASE):
+            start, end = m.span()
+            if start == end:
+                continue
+            if start > 0 and text[start].isalnum() and _joins(text, start - 1):
+                continue
+            if end < len(text) and text[end - 1].isalnum() and _joins(text, end):
+                continue
+            yield m
 
     def _overlaps(self, span: tuple[int, int]) -> bool:
         return any(span[0] < end and start < span[1] for start, end in self.spans)
@@ -213,3 +228,12 @@ class Scan:
             for i in range(start, end):
                 chars[i] = " "
         return "".join(chars)
+
+
+def _joins(text: str, i: int) -> bool:
+    """True when ``text[i]`` glues two parts of one name (``-``, ``/``, ``.`` in ``a.yaml``)."""
+    if text[i] in "-/_":
+        return True
+    return (
+        text[i] == "." and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+    )

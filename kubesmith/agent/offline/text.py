@@ -192,7 +192,7 @@ def fragments(intent: str) -> list[Fragment]:
 
 def first_verb(text: str) -> str:
     """The leading verb of a clause (with ``up``/``down`` after ``scale``), or ``""``."""
-    m = re.match(r"\s*(\w+)(\s+(?:up|down|out|in)\b)?", text)
+    m = re.match(r"\s*([\w-]+)(\s+(?:up|down|out|in)\b)?", text)
     if not m or m.group(1).lower() not in VERBS:
         return ""
     return m.group(0).strip()
@@ -200,7 +200,7 @@ def first_verb(text: str) -> str:
 
 def is_removal(text: str) -> bool:
     """True when the clause asks to take something away ("remove", "drop", "unset", "no ...")."""
-    m = re.match(r"\s*(?:please\s+)?(\w+)", text)
+    m = re.match(r"\s*(?:please\s+)?([\w-]+)", text)
     head = m.group(1).lower() if m else ""
     return head in REMOVE_VERBS or bool(re.search(r"\bget rid of\b|\bwithout\b", text, re.I))
 

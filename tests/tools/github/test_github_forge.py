@@ -212,3 +212,18 @@ def test_agent_rerun_after_a_failure_reuses_the_pushed_branch(
     assert [b for b in remote_branches(bare) if b != "main"] == pushed
     create = [s for s in gh.sent if s.method == "POST" and s.path.endswith("/pulls")][-1]
     assert create.body["head"] == pushed[0]
+
+
+def test_a_merged_pull_request_is_not_reopened_and_can_be_commented(
+    gh: GitHubHarness, remote_repo: tuple[Path, Path]
+) -> None:
+    repo, bare = remote_repo
+    p = make_proposal(repo)
+    forge = gh.forge(repo)
+    with gh.cassette("closed_pr") as cassette:
+        with pytest.raises(ForgeError, match=r"pull request #7, which was merged"):
+            forge.open_pr(p, title=pr_title(p), body=pr_body(p))
+        forge.comment("7", "Superseded by a newer proposal.")
+    assert cassette.all_played
+    assert set(remote_branches(bare)) == {"main"}  # nothing pushed for a finished proposal
+    assert gh.sent[-1].body == {"body": "Superseded by a newer proposal."}

@@ -86,3 +86,18 @@ def test_a_rate_limit_too_far_away_fails_at_once_with_the_reset_time(gh: GitHubH
 def test_missing_credentials_are_a_config_error(gh: GitHubHarness) -> None:
     with pytest.raises(ConfigError, match="GITHUB_TOKEN"):
         gh.client(env={"HOME": "/nonexistent"})
+
+
+def test_connection_errors_are_retried_then_reported(gh: GitHubHarness) -> None:
+    import socket
+
+    from kubesmith.tools.forges.github import GitHubHTTP
+
+    with socket.socket() as s:  # a loopback port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    http = GitHubHTTP(api_url=f"http://127.0.0.1:{port}/api/v3", **gh.options())
+    with pytest.raises(ForgeError, match="cannot reach the GitHub API") as err:
+        http.json("GET", "/repos/acme/manifests")
+    assert "gave up after 4 attempts" in str(err.value)
+    assert gh.sleeps == [1.0, 2.0, 4.0]

@@ -22,6 +22,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from yaml.nodes import Node
+
 from kubesmith.errors import KubesmithError, ManifestError
 from kubesmith.model import PathSegment, format_path, parse_path
 from kubesmith.workspace import yamldata as D
@@ -42,22 +44,44 @@ class YamlDocument:
             last one wins, as in Kubernetes).
     """
 
-    def __init__(self, chunk: Chunk, line0: int, text: str, name: str) -> None:
+    def __init__(self, file: YamlFile, chunk: Chunk, line0: int, keep_nodes: bool = False) -> None:
+        self._file = file
         self._start = chunk.start
         self._end = chunk.end
         self._explicit = chunk.explicit
         self._line0 = line0
-        self._name = name
-        self._load(text)
+        self._load(keep_nodes)
 
-    def _load(self, text: str) -> None:
-        parsed = parse_chunk(text, self._name, self._line0)
-        self._root = parsed.root
-        self._shared = parsed.shared
+    def _load(self, keep_nodes: bool = True) -> None:
+        """(Re-)parse the document's text. Node trees are kept only for documents being edited:
+        a large repository would otherwise hold millions of node objects (and the garbage
+        collector would walk them all); :attr:`_root` composes them again on demand."""
+        parsed = parse_chunk(self._text(), self._file.name, self._line0)
+        self._nodes: tuple[Node | None, frozenset[int]] | None = (
+            (parsed.root, parsed.shared) if keep_nodes else None
+        )
+        self._first_line = parsed.root.start_mark.line if parsed.root is not None else 0
         self.data: Any = parsed.data
         self.duplicate_keys: list[tuple[str, int]] = [
             (format_path([_segment(s) for s in path]), line) for path, line in parsed.duplicates
         ]
+
+    def _text(self) -> str:
+        return self._file._body[self._start : self._end]
+
+    def _tree(self) -> tuple[Node | None, frozenset[int]]:
+        if self._nodes is None:
+            parsed = parse_chunk(self._text(), self._file.name, self._line0)
+            self._nodes = (parsed.root, parsed.shared)
+        return self._nodes
+
+    @property
+    def _root(self) -> Node | None:
+        return self._tree()[0]
+
+    @property
+    def _shared(self) -> frozenset[int]:
+        return self._tree()[1]
 
     def _shift(self, offset: int, lines: int) -> None:
         self._start += offset
@@ -67,18 +91,19 @@ class YamlDocument:
     @property
     def start_line(self) -> int:
         """1-based line of the document's first node (of its ``---`` line when it is empty)."""
-        if self._root is None or self.data is None:
+        if self.data is None:
             return self._line0 + 1
-        return self._line0 + self._root.start_mark.line + 1
+        return self._line0 + self._first_line + 1
 
     def line_of(self, path: str | Sequence[PathSegment]) -> int:
         """1-based line of the node at ``path``, or of its closest existing ancestor.
 
         For a mapping entry this is the line of its key; for a list item, the line of the item.
         """
-        if self._root is None:
+        root = self._root
+        if root is None:
             return self.start_line
-        steps = walk(self._root, parse_path(path), self._shared, editing=False)
+        steps = walk(root, parse_path(path), self._shared, editing=False)
         if not steps:
             return self.start_line
         last = steps[-1]
@@ -108,8 +133,7 @@ class YamlFile:
             for chunk in _split(self._body):
                 line0 += count_breaks(self._body, last, chunk.start)
                 last = chunk.start
-                text_of = self._body[chunk.start : chunk.end]
-                self.documents.append(YamlDocument(chunk, line0, text_of, name))
+                self.documents.append(YamlDocument(self, chunk, line0))
 
     @classmethod
     def parse(cls, text: str, name: str = "<string>") -> YamlFile:
@@ -189,14 +213,17 @@ class YamlFile:
         lines = ops.render_block(value, 0)
         tail = nl if not prefix else ""
         start = len(body) + len(prefix)
-        new_body = body + prefix + sep + nl.join(lines) + tail
-        line0 = count_breaks(new_body, 0, start)
-        d = YamlDocument(Chunk(start, len(new_body), bool(sep)), line0, new_body[start:], self.name)
-        if not D.same(d.data, value):
-            raise ManifestError("internal: the new document does not read back as given", self.name)
+        self._body = body + prefix + sep + nl.join(lines) + tail
+        try:
+            line0 = count_breaks(self._body, 0, start)
+            d = YamlDocument(self, Chunk(start, len(self._body), bool(sep)), line0, True)
+            if not D.same(d.data, value):
+                raise ManifestError("internal: the new document does not read back as given")
+        except ManifestError:
+            self._body = body
+            raise
         if self.documents:
             self.documents[-1]._end += len(prefix)
-        self._body = new_body
         self.documents.append(d)
         return len(self.documents) - 1
 
@@ -234,7 +261,7 @@ class YamlFile:
         old_body, old_end = self._body, d._end
         self._body, d._end = body, new_end
         try:
-            d._load(body[d._start : new_end])
+            d._load()
         except ManifestError:
             self._body, d._end = old_body, old_end
             raise

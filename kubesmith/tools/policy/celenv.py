@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,22 +202,32 @@ class CelEnvironment:
         """Bind the variables for several evaluations over the same input."""
         return self._env.Activation(data)
 
-    def evaluate(self, program: Program, activation: Any, data_size: int) -> Any:
+    def evaluate(
+        self, program: Program, activation: Any, data_size: int | Callable[[], int] = 0
+    ) -> Any:
         """Run ``program``; the plain Python result.
+
+        ``data_size`` (the largest collection in the input, or a function computing it) is only
+        needed for three or more nested comprehensions: shallower ones are bounded by the
+        engine's own iteration budget within milliseconds.
 
         Raises:
             EvalError: when evaluation fails or its estimated cost exceeds :data:`COST_LIMIT`.
         """
-        cost = program.estimated_cost(data_size)
-        if cost > COST_LIMIT:
-            raise EvalError(
-                f"estimated cost {cost:,} exceeds the limit of {COST_LIMIT:,} "
-                f"({program.depth} nested comprehensions over up to {data_size} items)"
-            )
+        if program.depth >= 3:
+            size = data_size() if callable(data_size) else data_size
+            cost = program.estimated_cost(size)
+            if cost > COST_LIMIT:
+                raise EvalError(
+                    f"estimated cost {cost:,} exceeds the limit of {COST_LIMIT:,} "
+                    f"({program.depth} nested comprehensions over up to {size} items)"
+                )
         try:
             result = program.compiled.eval(activation)
         except RuntimeError as e:  # the engine's own iteration budget, raised rather than returned
-            hint = " (about 10,000 comprehension steps per evaluation)" if "budget" in str(e) else ""
+            hint = (
+                " (about 10,000 comprehension steps per evaluation)" if "budget" in str(e) else ""
+            )
             raise EvalError(f"{e}{hint}") from e
         if result.type() == self._cel.Type.ERROR:
             raise EvalError(str(result.value()))

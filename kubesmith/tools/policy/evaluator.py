@@ -1,22 +1,36 @@
 """Evaluate bound policies against objects, with the API server's admission semantics.
 
 Order per (policy, binding, params, object), as in the API server: match constraints → binding
-match → matchConditions → validations (``variables`` computed lazily inside each expression via
-``cel.bind``, so an unused variable can never fail a check). A runtime error follows the policy's
-``failurePolicy``: ``Fail`` reports it, ``Ignore`` skips the check. Each evaluation's cost is
-bounded (see :mod:`celenv`), so a runaway expression becomes a finding, not a hang.
+match → matchConditions → validations. A runtime error follows the policy's ``failurePolicy``:
+``Fail`` reports it, ``Ignore`` skips the check. Each evaluation's cost is bounded (see
+:mod:`celenv`), so a runaway expression becomes a finding, not a hang.
+
+Speed: a policy's ``variables`` are computed once per object and shared by every policy with the
+same definitions (the packs' policies all share ``podSpec`` and ``containers``); when computing
+one fails, that policy falls back to self-contained expressions that bind variables lazily
+(``cel.bind``), so an unused broken variable never fails a check — the API server's semantics.
+Which policies' rules select a kind of resource is cached per resource type.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any, Literal
 
+from kubesmith.model import PathSegment
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment, EvalError, Program
-from kubesmith.tools.policy.matching import Kinds, Target, matches
-from kubesmith.tools.policy.model import Action, Binding, Named, Policy, PolicySet, Validation
+from kubesmith.tools.policy.exprs import largest_collection, normalize, wrap_variables
+from kubesmith.tools.policy.fieldpath import infer_path, locate
+from kubesmith.tools.policy.matching import (
+    Kinds,
+    Target,
+    names_matter,
+    rules_match,
+    selectors_match,
+    target_of,
+)
+from kubesmith.tools.policy.model import Action, Binding, Policy, PolicySet
 from kubesmith.tools.policy.params import resolve_params
 
 Outcome = Literal["violation", "error"]
@@ -37,55 +51,14 @@ class Violation:
     pack: str | None = None
 
 
-def normalize(value: Any) -> tuple[Any, int]:
-    """A JSON-shaped copy of ``value`` (YAML timestamps become strings) and its largest size.
+@dataclass(frozen=True)
+class _Check:
+    """One validation compiled twice: against precomputed variables, and self-contained."""
 
-    The API server sees JSON; YAML's implicit dates would otherwise reach CEL as timestamps.
-    """
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        size = len(value)
-        for k, v in value.items():
-            out[str(k)], s = normalize(v)
-            size = max(size, s)
-        return out, size
-    if isinstance(value, list | tuple):
-        items = []
-        size = len(value)
-        for v in value:
-            item, s = normalize(v)
-            items.append(item)
-            size = max(size, s)
-        return items, size
-    if isinstance(value, datetime | date):
-        return value.isoformat(), 0
-    return value, 0
-
-
-def wrap_variables(expression: str, variables: tuple[Named, ...]) -> str:
-    """``expression`` with the policy variables it uses bound by nested ``cel.bind`` calls."""
-    by_name = {v.name: v for v in variables}
-    needed: set[str] = set()
-    pending = re.findall(r"\bvariables\.([A-Za-z_]\w*)", expression)
-    while pending:
-        name = pending.pop()
-        if name in by_name and name not in needed:
-            needed.add(name)
-            pending += re.findall(r"\bvariables\.([A-Za-z_]\w*)", by_name[name].expression)
-    if not needed:
-        return expression
-    bound: list[str] = []
-    layers = []
-    for v in variables:
-        if v.name not in needed:
-            continue
-        entries = [f"'{n}': variables.{n}" for n in bound] + [f"'{v.name}': ({v.expression})"]
-        bound.append(v.name)
-        layers.append(f"cel.bind(variables, {{{', '.join(entries)}}}, ")
-    return "".join(layers) + f"({expression})" + ")" * len(layers)
-
-
-_CHAIN = re.compile(r"\b(object|variables\.[A-Za-z_]\w*)((?:\.\??[A-Za-z_]\w*)*)(\()?")
+    expression: str
+    message: str
+    direct: Program
+    message_direct: Program | None
 
 
 @dataclass(frozen=True)
@@ -93,9 +66,62 @@ class _Bound:
     policy: Policy
     binding: Binding
     conditions: tuple[tuple[str, Program], ...]
-    validations: tuple[tuple[Program, Program | None], ...]
+    checks: tuple[_Check, ...]
+    variables: tuple[str, ...]
+    """The names of the policy's variables."""
     params: tuple[Any, ...] | None
-    """Parameter objects to evaluate with (``(None,)`` without paramKind; ``None``: not found)."""
+    """Parameter objects (``(None,)`` without paramKind; ``None``: missing and denied)."""
+    variables_key: tuple[tuple[str, str], ...]
+    """The variable definitions: policies with equal keys share computed values."""
+    all_variables: Program | None
+    """Every variable in one map, each computed once: the fast way to precompute them."""
+
+
+class _NeedsJson(Exception):
+    """The object holds values CEL refuses (YAML timestamps): evaluate its JSON form instead."""
+
+
+class _Scope:
+    """Per-object state: activations by parameter object, variable values by definition set."""
+
+    def __init__(self, env: CelEnvironment, base: dict[str, Any]) -> None:
+        self.env = env
+        self.base = base
+        self._size: int | None = None
+        self._activations: dict[int, Any] = {}
+        self._variables: dict[tuple[int, tuple[tuple[str, str], ...]], Any] = {}
+
+    def size(self) -> int:
+        if self._size is None:
+            self._size = largest_collection(self.base["object"])
+        return self._size
+
+    def activation(self, params: Any) -> Any:
+        key = id(params)
+        if key not in self._activations:
+            self._activations[key] = self.env.activation({**self.base, "params": params})
+        return self._activations[key]
+
+    def with_variables(self, b: _Bound, params: Any) -> tuple[Any, dict[str, Any]] | None:
+        """An activation that has ``variables`` bound, or ``None`` when one cannot be computed."""
+        key = (id(params), b.variables_key)
+        if key not in self._variables:
+            result: tuple[Any, dict[str, Any]] | None = None
+            try:
+                program = b.all_variables
+                values = (
+                    self.env.evaluate(program, self.activation(params), self.size)
+                    if program
+                    else {}
+                )
+                act = self.env.activation({**self.base, "params": params, "variables": values})
+                result = (act, values)
+            except EvalError as e:
+                if "Non-CEL value" in str(e):
+                    raise _NeedsJson from e
+            self._variables[key] = result
+        cached: tuple[Any, dict[str, Any]] | None = self._variables[key]
+        return cached
 
 
 class Evaluator:
@@ -105,7 +131,6 @@ class Evaluator:
         self, policies: PolicySet, env: CelEnvironment, overrides: dict[str, Any] | None = None
     ) -> None:
         self.env = env
-        self.unbound: list[Policy] = []
         self.compile_problems: list[tuple[Policy, str]] = []
         self._bound: list[_Bound] = []
         by_name = {p.name: p for p in policies.policies}
@@ -120,31 +145,74 @@ class Evaluator:
             except CelCompileError as e:
                 self.compile_problems.append((policy, str(e)))
         self.unbound = [p for p in policies.policies if p.name not in bound_names]
+        self._candidates: dict[tuple[str, str, str, bool], list[_Bound]] = {}
+        self._fused: dict[tuple[int, ...], Program] = {}
+        self._dynamic = [
+            b
+            for b in self._bound
+            if names_matter(b.policy.match) or (b.binding.match and names_matter(b.binding.match))
+        ]
 
     def _bind(
         self, policy: Policy, binding: Binding, policies: PolicySet, overrides: dict[str, Any]
     ) -> _Bound:
-        def compile_(source: str) -> Program:
-            return self.env.compile(wrap_variables(source, policy.variables))
-
+        checks = []
+        for v in policy.validations:
+            message = v.message_expression
+            checks.append(
+                _Check(
+                    v.expression,
+                    message,
+                    self.env.compile(v.expression),
+                    self.env.compile(message) if message else None,
+                )
+            )
+        names = [v.name for v in policy.variables]
         return _Bound(
             policy,
             binding,
             tuple((c.name, self.env.compile(c.expression)) for c in policy.match_conditions),
-            tuple(
-                (
-                    compile_(v.expression),
-                    compile_(v.message_expression) if v.message_expression else None,
-                )
-                for v in policy.validations
-            ),
+            tuple(checks),
+            tuple(names),
             resolve_params(policy, binding, policies.params, overrides),
+            tuple((v.name, v.expression) for v in policy.variables),
+            self._lazy(policy, "{" + ", ".join(f"'{n}': variables.{n}" for n in names) + "}")
+            if names
+            else None,
         )
+
+    def _lazy(self, policy: Policy, source: str) -> Program:
+        """``source`` with the policy's variables bound inside it (compiled once, on demand)."""
+        return self.env.compile(wrap_variables(source, policy.variables))
 
     @property
     def bound(self) -> list[tuple[Policy, Binding]]:
         """The (policy, binding) pairs that will be evaluated."""
         return [(b.policy, b.binding) for b in self._bound]
+
+    def _selected(self, t: Target) -> list[_Bound]:
+        key = (t.group, t.version, t.resource, t.namespaced)
+        if key not in self._candidates:
+            self._candidates[key] = [
+                b
+                for b in self._bound
+                if b not in self._dynamic
+                and rules_match(b.policy.match, t)
+                and (b.binding.match is None or rules_match(b.binding.match, t))
+            ]
+        dynamic = [
+            b
+            for b in self._dynamic
+            if rules_match(b.policy.match, t)
+            and (b.binding.match is None or rules_match(b.binding.match, t))
+        ]
+        selected = self._candidates[key] + dynamic
+        return [
+            b
+            for b in selected
+            if selectors_match(b.policy.match, t)
+            and (b.binding.match is None or selectors_match(b.binding.match, t))
+        ]
 
     def evaluate(
         self,
@@ -164,204 +232,187 @@ class Evaluator:
             applied: when given, receives the name of every policy that applied to ``obj``
                 (matched and passed its matchConditions), violated or not.
         """
-        target, ns_obj = _target(obj, kinds, namespaces)
-        data, size = normalize(obj)
-        base = {
-            "object": data,
-            "oldObject": None,
-            "namespaceObject": ns_obj,
-            "request": {
-                "kind": {"group": target.group, "version": target.version, "kind": target.kind},
-                "resource": {
-                    "group": target.group,
-                    "version": target.version,
-                    "resource": target.resource,
-                },
-                "name": target.name,
-                "namespace": target.namespace or "",
-                "operation": "CREATE",
-                "userInfo": {"username": "kubesmith", "groups": ["system:authenticated"]},
-                "dryRun": True,
-            },
-        }
-        activations: dict[int, tuple[Any, int]] = {}
+        target, ns_obj = target_of(obj, kinds, namespaces)
+        selected = [
+            b
+            for b in self._selected(target)
+            if not skip or (b.policy.name not in skip and (b.policy.pack or "") not in skip)
+        ]
+        if not selected:
+            return []
+        try:
+            return self._evaluate(obj, target, ns_obj, selected, applied)
+        except _NeedsJson:
+            if applied is not None:
+                applied.clear()
+            return self._evaluate(normalize(obj), target, ns_obj, selected, applied)
+
+    def _evaluate(
+        self,
+        data: dict[str, Any],
+        t: Target,
+        ns_obj: dict[str, Any] | None,
+        selected: list[_Bound],
+        applied: list[str] | None,
+    ) -> list[Violation]:
+        scope = _Scope(self.env, _base(data, t, ns_obj))
         found: list[Violation] = []
-        for b in self._bound:
-            p = b.policy
-            if skip and (p.name in skip or (p.pack and p.pack in skip)):
-                continue
-            if not matches(p.match, target):
-                continue
-            if b.binding.match is not None and not matches(b.binding.match, target):
-                continue
+        groups: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, list[_Bound]]] = {}
+        for b in selected:
             if b.params is None:
-                found.append(self._violation(b, -1, "no parameter resource found", "error"))
+                found.append(_violation(b, -1, "no parameter resource found", "error"))
                 continue
             for params in b.params:
-                key = id(params)
-                if key not in activations:
-                    psize = normalize(params)[1] if params is not None else 0
-                    act = self.env.activation({**base, "params": params})
-                    activations[key] = (act, max(size, psize))
-                act, asize = activations[key]
-                found += self._run(b, act, asize, data, applied)
+                if b.conditions:
+                    found += self._run(b, scope, params, applied)
+                else:
+                    key = (id(params), b.variables_key)
+                    groups.setdefault(key, (params, []))[1].append(b)
+        for params, group in groups.values():
+            found += self._run_group(group, scope, params, applied)
         return found
 
-    def _violation(
-        self, b: _Bound, index: int, message: str, outcome: Outcome, path: str | None = None
-    ) -> Violation:
-        return Violation(
-            b.policy.name, b.binding.name, index, message, b.binding.actions, outcome, path,
-            b.policy.pack,
-        )  # fmt: skip
+    def _run_group(
+        self, group: list[_Bound], scope: _Scope, params: Any, applied: list[str] | None
+    ) -> list[Violation]:
+        """All validations of policies sharing variables and params, in one evaluation.
+
+        Falls back to one evaluation per validation when the combined one fails (one erroring
+        validation fails the whole list) or the variables cannot be precomputed.
+        """
+        shared = scope.with_variables(group[0], params) if group[0].variables else None
+        if group[0].variables and shared is None:
+            return [v for b in group for v in self._run(b, scope, params, applied)]
+        act, values = shared if shared is not None else (scope.activation(params), {})
+        key = tuple(id(b) for b in group)
+        program = self._fused.get(key)
+        if program is None:
+            sources = [f"({v.expression})" for b in group for v in b.policy.validations]
+            program = self._fused[key] = self.env.compile("[" + ", ".join(sources) + "]")
+        try:
+            results = self._eval(program, act, scope)
+        except EvalError:
+            return [v for b in group for v in self._run(b, scope, params, applied)]
+        out: list[Violation] = []
+        position = 0
+        for b in group:
+            if applied is not None:
+                applied.append(b.policy.name)
+            for i in range(len(b.checks)):
+                ok = results[position]
+                position += 1
+                if ok is False:
+                    out.append(self._failed(b, i, scope, act, values))
+                elif ok is not True and b.policy.failure_policy == "Fail":
+                    out.append(_violation(b, i, f"expression returned {ok!r}, not a bool", "error"))
+        return out
+
+    def _eval(self, program: Program, act: Any, scope: _Scope) -> Any:
+        try:
+            return self.env.evaluate(program, act, scope.size)
+        except EvalError as e:
+            if "Non-CEL value" in str(e):
+                raise _NeedsJson from e
+            raise
 
     def _run(
-        self, b: _Bound, act: Any, size: int, data: dict[str, Any], applied: list[str] | None
+        self, b: _Bound, scope: _Scope, params: Any, applied: list[str] | None
     ) -> list[Violation]:
         fail = b.policy.failure_policy == "Fail"
+        base_act = scope.activation(params)
         for name, program in b.conditions:
             try:
-                if self.env.evaluate(program, act, size) is not True:
+                if self._eval(program, base_act, scope) is not True:
                     return []
             except EvalError as e:
-                return (
-                    [self._violation(b, -1, f"matchCondition {name}: {e}", "error")] if fail else []
-                )
+                return [_violation(b, -1, f"matchCondition {name}: {e}", "error")] if fail else []
         if applied is not None:
             applied.append(b.policy.name)
+        shared = scope.with_variables(b, params) if b.variables else (base_act, {})
+        act, values = shared if shared is not None else (base_act, None)
         out = []
-        for i, (program, message_program) in enumerate(b.validations):
-            validation = b.policy.validations[i]
+        for i, check in enumerate(b.checks):
             try:
-                ok = self.env.evaluate(program, act, size)
-            except EvalError as e:
+                program = (
+                    check.direct if values is not None else self._lazy(b.policy, check.expression)
+                )
+                ok = self._eval(program, act, scope)
+            except (EvalError, CelCompileError) as e:
                 if fail:
-                    out.append(self._violation(b, i, f"expression failed: {e}", "error"))
+                    out.append(_violation(b, i, f"expression failed: {e}", "error"))
                 continue
             if ok is True:
                 continue
             if ok is not False:
                 if fail:
-                    out.append(
-                        self._violation(b, i, f"expression returned {ok!r}, not a bool", "error")
-                    )
+                    out.append(_violation(b, i, f"expression returned {ok!r}, not a bool", "error"))
                 continue
-            message = validation.message or f"failed expression: {validation.expression.strip()}"
-            if message_program is not None:
-                try:
-                    text = self.env.evaluate(message_program, act, size)
-                    if isinstance(text, str) and text.strip():
-                        message = text.strip()
-                except EvalError:
-                    pass
-            path = self._field_path(b, validation, act=act, size=size, data=data)
-            out.append(self._violation(b, i, message, "violation", path))
+            out.append(self._failed(b, i, scope, act, values))
         return out
 
-    def _field_path(
-        self, b: _Bound, validation: Validation, *, act: Any, size: int, data: dict[str, Any]
-    ) -> str | None:
-        """``fieldPath`` when declared, else the longest field chain the expression reads.
+    def _failed(
+        self, b: _Bound, i: int, scope: _Scope, act: Any, values: dict[str, Any] | None
+    ) -> Violation:
+        """The violation of validation ``i``: its message (expression) and field path."""
+        validation = b.policy.validations[i]
+        check = b.checks[i]
+        message = validation.message or f"failed expression: {validation.expression.strip()}"
+        if check.message:
+            try:
+                program = (
+                    check.message_direct
+                    if values is not None and check.message_direct is not None
+                    else self._lazy(b.policy, check.message)
+                )
+                text = self._eval(program, act, scope)
+                if isinstance(text, str) and text.strip():
+                    message = text.strip()
+            except (EvalError, CelCompileError):
+                pass
+        path = validation.field_path.lstrip(".") or infer_path(
+            validation.expression, scope.base["object"], self._resolver(b, scope, act, values)
+        )
+        return _violation(b, i, message, "violation", path)
 
-        Chains that exist in the object win over chains to absent fields, so a check over
-        ``containers + initContainers`` points at the containers when there are no init ones.
-        """
-        if validation.field_path:
-            return validation.field_path.lstrip(".")
-        from kubesmith.model import format_path
+    def _resolver(
+        self, b: _Bound, scope: _Scope, act: Any, values: dict[str, Any] | None
+    ) -> Callable[[str], list[PathSegment] | None]:
+        def resolve(name: str) -> list[PathSegment] | None:
+            if values is not None and name in values:
+                return locate(scope.base["object"], values[name])
+            if name not in b.variables:
+                return None
+            try:
+                program = self._lazy(b.policy, f"variables.{name}")
+                return locate(scope.base["object"], self.env.evaluate(program, act, scope.size))
+            except (EvalError, CelCompileError):
+                return None
 
-        fallback: list[str | int] | None = None
-        chains = sorted(_CHAIN.finditer(validation.expression), key=lambda m: -len(m.group(0)))
-        for m in chains:
-            head, rest = m.group(1), [s.lstrip("?") for s in m.group(2).split(".") if s]
-            if m.group(3) and rest:
-                rest.pop()  # a method call (``.all(``), not a field
-            prefix: list[str | int] | None = []
-            if head != "object":
-                try:
-                    program = self.env.compile(wrap_variables(head, b.policy.variables))
-                    prefix = _locate(data, self.env.evaluate(program, act, size))
-                except (EvalError, CelCompileError):
-                    prefix = None
-            if prefix is None:
-                continue
-            segments = [*prefix, *rest]
-            if _exists(data, segments):
-                return format_path(segments) if segments else None
-            if fallback is None:
-                fallback = segments
-        return format_path(fallback) if fallback else None
-
-
-def _exists(data: Any, segments: list[str | int]) -> bool:
-    for seg in segments:
-        in_dict = isinstance(data, dict) and seg in data
-        in_list = isinstance(data, list) and isinstance(seg, int) and seg < len(data)
-        if not (in_dict or in_list):
-            return False
-        data = data[seg]
-    return True
+        return resolve
 
 
-def _target(
-    obj: dict[str, Any], kinds: Kinds, namespaces: dict[str, dict[str, Any]]
-) -> tuple[Target, dict[str, Any] | None]:
-    """What matching needs to know about ``obj``, and its namespace object (when namespaced).
-
-    A namespaced object without a namespace lands in ``default``, as ``kubectl apply`` puts it.
-    """
-    group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
-    kind = str(obj.get("kind", ""))
-    raw_meta = obj.get("metadata")
-    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
-    resource, namespaced = kinds.resource(group, kind)
-    ns = str(meta.get("namespace") or "default") if namespaced else None
-    ns_obj: dict[str, Any] | None = None
-    ns_labels: dict[str, str] | None = None
-    if ns is not None:
-        ns_obj = namespaces.get(ns) or {
-            "apiVersion": "v1",
-            "kind": "Namespace",
-            "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
-        }
-        ns_meta = ns_obj.get("metadata")
-        raw = ns_meta.get("labels") if isinstance(ns_meta, dict) else None
-        ns_labels = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
-    labels = meta.get("labels")
-    target = Target(
-        group=group,
-        version=version,
-        kind=kind,
-        resource=resource,
-        namespaced=namespaced,
-        name=str(meta.get("name") or ""),
-        namespace=ns,
-        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
-        namespace_labels=ns_labels,
-    )
-    return target, ns_obj
+def _violation(
+    b: _Bound, index: int, message: str, outcome: Outcome, path: str | None = None
+) -> Violation:
+    return Violation(
+        b.policy.name, b.binding.name, index, message, b.binding.actions, outcome, path,
+        b.policy.pack,
+    )  # fmt: skip
 
 
-def _locate(data: Any, value: Any, depth: int = 0) -> list[str | int] | None:
-    """The path of the first node of ``data`` equal to ``value`` (breadth-limited search)."""
-    if depth > 8 or value is None:
-        return None
-    if isinstance(data, dict):
-        if data == value and depth:
-            return []
-        for k, v in data.items():
-            if isinstance(v, dict | list):
-                if v == value:
-                    return [k]
-                sub = _locate(v, value, depth + 1)
-                if sub is not None:
-                    return [k, *sub]
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            if isinstance(v, dict | list):
-                if v == value:
-                    return [i]
-                sub = _locate(v, value, depth + 1)
-                if sub is not None:
-                    return [i, *sub]
-    return None
+def _base(data: dict[str, Any], t: Target, ns_obj: dict[str, Any] | None) -> dict[str, Any]:
+    """The admission variables every expression sees, for a CREATE of ``data``."""
+    return {
+        "object": data,
+        "oldObject": None,
+        "namespaceObject": ns_obj,
+        "request": {
+            "kind": {"group": t.group, "version": t.version, "kind": t.kind},
+            "resource": {"group": t.group, "version": t.version, "resource": t.resource},
+            "name": t.name,
+            "namespace": t.namespace or "",
+            "operation": "CREATE",
+            "userInfo": {"username": "kubesmith", "groups": ["system:authenticated"]},
+            "dryRun": True,
+        },
+    }

@@ -129,12 +129,20 @@ def _rule_matches(rule: ResourceRule, t: Target) -> bool:
     return not (rule.scope == "Namespaced" and not t.namespaced)
 
 
-def matches(match: MatchResources, t: Target) -> bool:
-    """True when ``t`` is selected by ``match`` (rules, exclusions and both selectors)."""
+def rules_match(match: MatchResources, t: Target) -> bool:
+    """True when a resource rule selects ``t`` and no exclude rule does."""
     if not any(_rule_matches(r, t) for r in match.resource_rules):
         return False
-    if any(_rule_matches(r, t) for r in match.exclude_resource_rules):
-        return False
+    return not any(_rule_matches(r, t) for r in match.exclude_resource_rules)
+
+
+def names_matter(match: MatchResources) -> bool:
+    """True when a rule names objects, so rule matching depends on more than the resource."""
+    return any(r.resource_names for r in (*match.resource_rules, *match.exclude_resource_rules))
+
+
+def selectors_match(match: MatchResources, t: Target) -> bool:
+    """True when the object and namespace selectors select ``t``."""
     if not match.object_selector.matches(t.labels):
         return False
     if t.kind == "Namespace" and t.group == "":
@@ -142,3 +150,48 @@ def matches(match: MatchResources, t: Target) -> bool:
     if t.namespace_labels is None:
         return True  # cluster-scoped objects are never filtered by a namespace selector
     return match.namespace_selector.matches(t.namespace_labels)
+
+
+def matches(match: MatchResources, t: Target) -> bool:
+    """True when ``t`` is selected by ``match`` (rules, exclusions and both selectors)."""
+    return rules_match(match, t) and selectors_match(match, t)
+
+
+def target_of(
+    obj: dict[str, Any], kinds: Kinds, namespaces: dict[str, dict[str, Any]]
+) -> tuple[Target, dict[str, Any] | None]:
+    """What matching needs to know about ``obj``, and its namespace object (when namespaced).
+
+    A namespaced object without a namespace lands in ``default``, as ``kubectl apply`` puts it;
+    a namespace not among the manifests has only the label the API server always sets.
+    """
+    group, _, version = str(obj.get("apiVersion", "")).rpartition("/")
+    kind = str(obj.get("kind", ""))
+    raw_meta = obj.get("metadata")
+    meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+    resource, namespaced = kinds.resource(group, kind)
+    ns = str(meta.get("namespace") or "default") if namespaced else None
+    ns_obj: dict[str, Any] | None = None
+    ns_labels: dict[str, str] | None = None
+    if ns is not None:
+        ns_obj = namespaces.get(ns) or {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns}},
+        }
+        ns_meta = ns_obj.get("metadata")
+        raw = ns_meta.get("labels") if isinstance(ns_meta, dict) else None
+        ns_labels = {str(k): str(v) for k, v in raw.items()} if isinstance(raw, dict) else {}
+    labels = meta.get("labels")
+    target = Target(
+        group=group,
+        version=version,
+        kind=kind,
+        resource=resource,
+        namespaced=namespaced,
+        name=str(meta.get("name") or ""),
+        namespace=ns,
+        labels={str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {},
+        namespace_labels=ns_labels,
+    )
+    return target, ns_obj

@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from kubesmith.tools.policy.celenv import CelEnvironment
-from kubesmith.tools.policy.evaluator import Evaluator, Violation, wrap_variables
+from kubesmith.tools.policy.evaluator import Evaluator, Violation
+from kubesmith.tools.policy.exprs import wrap_variables
 from kubesmith.tools.policy.loader import load_text
 from kubesmith.tools.policy.matching import Kinds
 

@@ -82,6 +82,13 @@ class RepoView:
         self.budget = budget or Budget()
         for doc in ws.documents:
             redactor.collect(doc.obj)
+        self.kustomizations: dict[str, dict[str, Any]] = {}
+        for k in ws.kustomizations:
+            yf = ws.files.get(k.file)
+            data = yf.documents[0].data if yf is not None and yf.documents else None
+            if isinstance(data, dict):
+                redactor.collect(data)
+                self.kustomizations[k.file] = data
         self._pieces: dict[str, tuple[list[str], list[int]]] = {}
 
     # ------------------------------------------------------------------ text
@@ -89,7 +96,12 @@ class RepoView:
     def text(self, doc: Document) -> str:
         """The document as written (comments kept), secrets replaced by placeholders."""
         raw = self._raw(doc)
-        if raw is None or doc.ref.kind == "Secret" or self.redactor.contains_short_secret(doc.obj):
+        if (
+            raw is None
+            or doc.ref.kind == "Secret"
+            or doc.file in self.kustomizations
+            or self.redactor.contains_short_secret(doc.obj)
+        ):
             redacted = self.redactor.scan(doc.obj)
             return yaml.safe_dump(redacted, sort_keys=False, allow_unicode=True)
         return self.redactor.text(raw)
@@ -109,6 +121,14 @@ class RepoView:
         end = min((n for n in seps if n >= at and n >= start), default=len(lines))
         text = "".join(lines[start:end]).strip("\n")
         return text + "\n" if text else None
+
+    def file_text(self, path: str) -> str:
+        """A whole manifest or kustomization file, redacted (kustomizations re-rendered)."""
+        if path in self.kustomizations:
+            return yaml.safe_dump(
+                self.redactor.scan(self.kustomizations[path]), sort_keys=False, allow_unicode=True
+            )
+        return self.redactor.text(self.ws.files[path].text)
 
     def describe(self, doc: Document) -> str:
         """One index line: identity, file, and whether it is an overlay's patch."""

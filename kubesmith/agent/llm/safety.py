@@ -80,38 +80,22 @@ class Redactor:
 
     def collect(self, obj: Mapping[str, Any]) -> None:
         """Record ``obj``'s secret values (without copying it: this runs on every document)."""
-        if obj.get("kind") == "Secret":
-            for key in ("data", "stringData"):
-                section = obj.get(key)
-                if isinstance(section, Mapping):
-                    for v in section.values():
-                        if v is not None:
-                            self._secret(str(v), encoded=key == "data")
-        for env in _env_lists(obj):
-            for item in env:
-                value = item.get("value") if isinstance(item, Mapping) else None
-                if isinstance(value, str) and looks_like_credential(
-                    str(item.get("name", "")), value
-                ):
-                    self.placeholder(value)
+        for container, key, where in _sites(obj):
+            self._redact(container, key, where)
 
     def scan(self, obj: Mapping[str, Any]) -> dict[str, Any]:
         """Record ``obj``'s secret values and return a redacted deep copy of it."""
         out: dict[str, Any] = _copy(obj)
-        if obj.get("kind") == "Secret":
-            for key in ("data", "stringData"):
-                section = out.get(key)
-                if isinstance(section, dict):
-                    for k, v in section.items():
-                        if v is not None:
-                            section[k] = self._secret(str(v), encoded=key == "data")
-        for env in _env_lists(out):
-            for item in env:
-                if not isinstance(item, dict) or not isinstance(item.get("value"), str):
-                    continue
-                if looks_like_credential(str(item.get("name", "")), item["value"]):
-                    item["value"] = self.placeholder(item["value"])
+        for container, key, where in list(_sites(out)):
+            container[key] = self._redact(container, key, where)
         return out
+
+    def _redact(self, container: Any, key: Any, where: str) -> str:
+        value = str(container[key])
+        if where == "literal":
+            name, _, secret = value.partition("=")
+            return f"{name}={self.placeholder(secret)}" if secret else value
+        return self._secret(value, encoded=where == "data")
 
     def _secret(self, value: str, *, encoded: bool) -> str:
         ph = self.placeholder(value)
@@ -123,11 +107,6 @@ class Redactor:
             if len(decoded) >= _MIN_RAW_REPLACE:
                 self.placeholder(decoded)  # the decoded text must not leak elsewhere either
         return ph
-
-    @property
-    def has_short_values(self) -> bool:
-        """True when some secret is too short to be replaced safely inside raw text."""
-        return any(len(v) < _MIN_RAW_REPLACE for v in self.by_value)
 
     def text(self, text: str) -> str:
         """``text`` with every known secret value (long enough to match safely) replaced."""
@@ -171,6 +150,34 @@ def _strings(value: Any) -> Iterable[str]:
     elif isinstance(value, list):
         for v in value:
             yield from _strings(v)
+
+
+def _sites(obj: Mapping[str, Any]) -> Iterable[tuple[Any, Any, str]]:
+    """Where ``obj`` keeps secrets: (container, key, kind of site) for each value.
+
+    Secret ``data`` (base64) and ``stringData``; credential-looking env ``value``s anywhere;
+    the ``literals`` of a kustomization's ``secretGenerator``.
+    """
+    kind = obj.get("kind")
+    if kind == "Secret":
+        for key in ("data", "stringData"):
+            section = obj.get(key)
+            if isinstance(section, dict):
+                for k, v in section.items():
+                    if v is not None:
+                        yield section, k, "data" if key == "data" else "string"
+    if kind == "Kustomization" or "secretGenerator" in obj:
+        for gen in obj.get("secretGenerator") or []:
+            literals = gen.get("literals") if isinstance(gen, dict) else None
+            if isinstance(literals, list):
+                for i, lit in enumerate(literals):
+                    if isinstance(lit, str):
+                        yield literals, i, "literal"
+    for env in _env_lists(obj):
+        for item in env:
+            value = item.get("value") if isinstance(item, dict) else None
+            if isinstance(value, str) and looks_like_credential(str(item.get("name", "")), value):
+                yield item, "value", "env"
 
 
 def _env_lists(obj: Any) -> Iterable[list[Any]]:

@@ -223,8 +223,8 @@ class ToolBox:
         needle = a.text.lower()
         hits: list[str] = []
         total = 0
-        for path in sorted({d.file for d in self.ws.documents}):
-            text = self.redactor.text(self.ws.files[path].text)
+        for path in sorted({d.file for d in self.ws.documents} | set(self.view.kustomizations)):
+            text = self.view.file_text(path)
             for no, line in enumerate(text.splitlines(), 1):
                 if needle in line.lower():
                     total += 1

@@ -311,3 +311,23 @@ def test_llm_planner_without_a_model_says_how_to_configure_one() -> None:
         assert hint in str(info.value)
     with pytest.raises(ConfigError, match="OPENAI_API_KEY is not set"):
         build_planner("llm", Settings().merged(**{"llm.model": "openai:gpt-4o-mini"}))
+
+
+def test_a_long_conversation_is_trimmed_oldest_tool_results_first() -> None:
+    from langchain_core.messages import HumanMessage, SystemMessage, ToolMessage
+
+    from kubesmith.agent.llm import planner as planner_module
+
+    big = "x" * (planner_module.CONTEXT_LIMIT_TOKENS * 4 + 400)  # about 4 characters a token
+    messages: list[BaseMessage] = [
+        SystemMessage("rules"),
+        HumanMessage("request"),
+        AIMessage("", tool_calls=[{"name": "search", "args": {}, "id": "a"}]),
+        ToolMessage(big, tool_call_id="a"),
+        AIMessage("", tool_calls=[{"name": "search", "args": {}, "id": "b"}]),
+        ToolMessage("recent result", tool_call_id="b"),
+    ]
+    planner_module._fit(messages)
+    assert "trimmed by kubesmith" in str(messages[3].content)
+    assert messages[5].content == "recent result"
+    assert [m.content for m in messages[:2]] == ["rules", "request"]

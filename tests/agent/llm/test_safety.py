@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,35 @@ def test_path_guard_allows_manifests_and_policy_folders_when_asked() -> None:
     assert PathGuard(settings).check("base/./web.yaml") == "base/web.yaml"
     asked = PathGuard(settings, "add a policy that forbids the latest tag")
     assert asked.check("policies/no-latest.yaml") == "policies/no-latest.yaml"
+
+
+def test_secret_generator_literals_are_redacted(make_repo: Any) -> None:
+    from kubesmith.agent.llm.context import RepoView
+    from kubesmith.agent.llm.tools import ToolBox
+    from kubesmith.workspace import Workspace
+
+    repo = make_repo(
+        files={
+            "kustomization.yaml": (
+                "resources: [app.yaml]\n"
+                "secretGenerator:\n"
+                "  - name: db\n"
+                "    literals: [password=s3cr3t, pin=42]\n"
+            ),
+            "app.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app\n",
+        }
+    )
+    ws = Workspace.load(repo)
+    view = RepoView(ws, Redactor())
+    (kust,) = ws.kustomizations
+    text = view.file_text(kust.file)
+    assert "password=<redacted:secret-" in text
+    assert "pin=<redacted:secret-" in text
+    assert "s3cr3t" not in text
+    assert "42" not in text
+    tool = ToolBox(ws, view, PathGuard(ws.settings), view.redactor, "x")
+    for kind in ("Kustomization", "kustomization"):
+        shown = tool.call("get_resource", {"kind": kind, "name": "", "file": kust.file})
+        assert "s3cr3t" not in shown
+        assert "pin=<redacted:secret-" in shown
+    assert "s3cr3t" not in tool.call("search", {"text": "password"})

@@ -464,3 +464,14 @@ def test_nothing_to_change_says_so(shop: Workspace) -> None:
     cs = OfflinePlanner().plan("run payments as non-root", shop)
     assert cs.edits == ()
     assert cs.rationale == "Nothing to change: the request is already in place."
+
+
+def test_later_requests_see_earlier_ones(shop: Workspace) -> None:
+    assert edits(shop, "scale checkout up by 1 and double it") == [
+        ("set", CHECKOUT, "spec.replicas", 3),
+        ("set", CHECKOUT, "spec.replicas", 6),
+    ]
+    assert edits(shop, "add env X=1 to cart and remove env var X from it") == [
+        ("set", CART, f"{c('cart')}.env[name=X].value", "1"),
+        ("remove", CART, f"{c('cart')}.env[name=X]"),
+    ]

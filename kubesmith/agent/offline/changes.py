@@ -111,8 +111,32 @@ def put_path(obj: dict[str, Any], path: str, value: Any) -> None:
                 continue
             node = hit
         elif isinstance(seg, int):
-            node = node[seg]
+            if seg == len(node):
+                node.append(value if last else empty)
+            elif last:
+                node[seg] = value
+            if not last:
+                node = node[seg]
         elif last:
             node[seg] = value
         else:
             node = node.setdefault(seg, empty)
+
+
+def drop_path(obj: dict[str, Any], path: str) -> None:
+    """Remove the key or list item at ``path`` from a plain nested object (absent: no-op)."""
+    segs = parse_path(path)
+    found, parent = get_path(obj, segs[:-1])
+    last = segs[-1]
+    if not found:
+        return
+    if isinstance(parent, dict) and isinstance(last, str):
+        parent.pop(last, None)
+    elif isinstance(parent, list) and isinstance(last, int) and -len(parent) <= last < len(parent):
+        del parent[last]
+    elif isinstance(parent, list) and isinstance(last, Match):
+        parent[:] = [
+            it
+            for it in parent
+            if not (isinstance(it, dict) and _text(it.get(last.key)) == last.value)
+        ]

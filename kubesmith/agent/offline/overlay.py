@@ -19,7 +19,13 @@ import posixpath
 from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.offline.build_pod import split_image
-from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, put_path
+from kubesmith.agent.offline.changes import (
+    DropObject,
+    FieldChange,
+    NewObject,
+    drop_path,
+    put_path,
+)
 from kubesmith.agent.offline.resolve import containers_of
 from kubesmith.errors import ReferenceError_
 from kubesmith.model import (
@@ -49,6 +55,21 @@ class Destination:
         self.ws = ws
         self.kust = kust
         self._new_files: set[str] = set()
+        self._working: dict[tuple[str, int], dict[str, Any]] = {}
+
+    def record(self, changes: list[FieldChange | NewObject | DropObject]) -> None:
+        """Remember planned field changes so later requests of the intent see them."""
+        for ch in changes:
+            if not isinstance(ch, FieldChange):
+                continue
+            key = (ch.doc.file, ch.doc.index)
+            obj = self._working.get(key)
+            if obj is None:
+                obj = self._working[key] = copy.deepcopy(self.view(ch.doc))
+            if ch.remove:
+                drop_path(obj, ch.path)
+            else:
+                put_path(obj, ch.path, copy.deepcopy(ch.value))
 
     def direct(self, doc: Document) -> bool:
         """True when ``doc`` itself is edited (no environment, or it belongs to the overlay)."""
@@ -66,7 +87,11 @@ class Destination:
         return None
 
     def view(self, doc: Document) -> dict[str, Any]:
-        """``doc`` as this environment renders it: base + the overlay's patch + its images."""
+        """``doc`` as this environment renders it: base + the overlay's patch + its images, plus
+        the changes earlier requests of the same intent made ("scale up by 1 and double it")."""
+        key = (doc.file, doc.index)
+        if key in self._working:
+            return self._working[key]
         if self.direct(doc) or self.kust is None:
             return doc.obj
         obj = copy.deepcopy(doc.obj)

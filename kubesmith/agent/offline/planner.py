@@ -101,6 +101,7 @@ class OfflinePlanner:
                 key = kust.file if kust else None
                 dest = destinations.setdefault(key, Destination(workspace, kust))
                 plan = self._build(clause.spec, doc, container, dest, workspace)
+                dest.record(plan.changes)
                 per_dest.setdefault(key, []).extend(plan.changes)
                 questions.extend(q for q in plan.questions if q not in questions)
         edits: list[Edit] = []

@@ -59,3 +59,16 @@ def test_every_documented_example_plans_and_applies(shop_dir: Path, intent: str)
 def test_the_examples_in_the_error_message_work_too(shop_dir: Path, intent: str) -> None:
     ws = Workspace.load(shop_dir)
     assert ws.apply(OfflinePlanner().plan(intent, ws))
+
+
+def test_the_python_snippet_runs(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = re.search(r"```python\n(.*?)```", DOC.read_text(), re.DOTALL)
+    assert code is not None
+    monkeypatch.chdir(ROOT)
+    exec(compile(code.group(1), str(DOC), "exec"), {})  # applies in memory only, writes nothing
+    assert capsys.readouterr().out == (
+        "Set Deployment/checkout replicas from 2 to 3. Set the memory limit of "
+        "Deployment/checkout container checkout from 256Mi to 512Mi.\n"
+    )

@@ -82,12 +82,11 @@ def _selects(selector: Any, pods: dict[str, str]) -> bool:
 
 
 def _owner_labels(doc: Document) -> dict[str, str]:
-    app = doc.labels.get("app") or doc.labels.get("app.kubernetes.io/name")
-    return (
-        {"app": app}
-        if app and "app" in doc.labels
-        else ({"app.kubernetes.io/name": app} if app else {})
-    )
+    """The workload's identifying label, so the new object is found with it (``-l app=x``)."""
+    for key in ("app", "app.kubernetes.io/name"):
+        if doc.labels.get(key):
+            return {key: doc.labels[key]}
+    return {}
 
 
 def build_expose(

@@ -101,3 +101,13 @@ def test_environment_picks_the_app_over_the_token(
         auth_from_env(
             {"GITHUB_APP_ID": "7", "GITHUB_APP_PRIVATE_KEY": "k", "GITHUB_APP_INSTALLATION_ID": "x"}
         )
+
+
+def test_the_bot_can_name_the_installation(gh: GitHubHarness, rsa_key: rsa.RSAPrivateKey) -> None:
+    env = {"GITHUB_APP_ID": "12345", "GITHUB_APP_PRIVATE_KEY": _pem(rsa_key)}
+    client = gh.client(env=env)
+    assert isinstance(client.http.auth, AppAuth) and client.http.auth.installation_id is None
+    from kubesmith.tools.forges.github import client_from_settings
+
+    named = client_from_settings(gh.settings(), env=env, installation_id=77, **gh.options())
+    assert isinstance(named.http.auth, AppAuth) and named.http.auth.installation_id == 77

@@ -59,6 +59,11 @@ def test_propose_to_github_then_list_and_sync(
     code, out, _ = run("review", "list", "--repo", str(repo))
     assert "github" in out and "scale checkout to 3" in out
 
+    code, out, err = run("review", "show", "7", "--repo", str(repo), "-o", "json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["forge"] == "github" and "kubesmith-metadata" in shown["body"]
+
     with gh.cassette("cli_sync") as cassette:
         code, out, err = run(
             "review",

@@ -227,3 +227,17 @@ def test_a_merged_pull_request_is_not_reopened_and_can_be_commented(
     assert cassette.all_played
     assert set(remote_branches(bare)) == {"main"}  # nothing pushed for a finished proposal
     assert gh.sent[-1].body == {"body": "Superseded by a newer proposal."}
+
+
+def test_unpushed_commits_of_the_local_base_are_never_published(
+    gh: GitHubHarness, remote_repo: tuple[Path, Path]
+) -> None:
+    repo, bare = remote_repo
+    (repo / "private.txt").write_text("not for the remote yet\n")
+    git(repo, "add", "private.txt")
+    git(repo, "commit", "-q", "-m", "local only")
+    p = make_proposal(repo)
+    with gh.cassette("push_rejected"), pytest.raises(ForgeError) as err:
+        gh.forge(repo).open_pr(p, title=pr_title(p), body=pr_body(p))
+    assert "local main has commits that origin/main does not have" in str(err.value)
+    assert set(remote_branches(bare)) == {"main"}

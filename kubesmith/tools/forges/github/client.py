@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from kubesmith.errors import ConfigError, ForgeError
-from kubesmith.tools.forges.github.auth import auth_from_env
+from kubesmith.tools.forges.github.auth import AppAuth, auth_from_env
 from kubesmith.tools.forges.github.http import DEFAULT_API_URL, GitHubHTTP
 from kubesmith.tools.forges.github.remote import RepoSlug, parse_remote_url, parse_slug
 
@@ -223,6 +223,7 @@ def client_from_settings(
     *,
     env: Mapping[str, str] | None = None,
     slug: RepoSlug | None = None,
+    installation_id: int | None = None,
     **http_options: Any,
 ) -> GitHubClient:
     """A client from :class:`~kubesmith.config.Settings` and the environment.
@@ -233,6 +234,8 @@ def client_from_settings(
             settings do not.
         env: the environment (default ``os.environ``).
         slug: the repository, when the caller knows it (the bot: from the webhook payload).
+        installation_id: the GitHub App installation to act as (the bot: from the payload),
+            instead of ``GITHUB_APP_INSTALLATION_ID`` or a lookup.
         http_options: passed to :class:`~.http.GitHubHTTP` (``client``, ``sleep``, ``clock`` ...).
 
     Raises:
@@ -243,6 +246,8 @@ def client_from_settings(
     api_url = forge.github_api_url or env.get("GITHUB_API_URL") or DEFAULT_API_URL
     slug = slug or resolve_slug(forge.github_repo, repo, env)
     auth = auth_from_env(env, str(slug))
+    if isinstance(auth, AppAuth) and installation_id is not None:
+        auth.installation_id = installation_id
     if auth is None:
         raise ConfigError(
             "no GitHub credentials: set GITHUB_TOKEN (a token with access to "

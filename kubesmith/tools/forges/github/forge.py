@@ -68,10 +68,14 @@ class GitHubForge:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, repo: Path, store: Store, **http_options: Any
+        cls, settings: Settings, repo: Path, store: Store, **options: Any
     ) -> GitHubForge:
-        """The forge the settings and environment describe (see :func:`client_from_settings`)."""
-        client = client_from_settings(settings, repo, **http_options)
+        """The forge the settings and environment describe.
+
+        ``options`` go to :func:`~.client.client_from_settings` (``env``, ``slug``, and the HTTP
+        options ``client``, ``sleep``, ``clock`` ...).
+        """
+        client = client_from_settings(settings, repo, **options)
         f = settings.forge
         return cls(repo, store, client, labels=f.labels, draft=f.draft, reviewers=f.reviewers)
 
@@ -111,6 +115,7 @@ class GitHubForge:
                 f"{verdict} ({pull.get('html_url', '')}); kubesmith does not reopen it"
             )
         if branch == proposal.branch:
+            self._check_base(proposal)
             result = self.pusher.push(
                 branch, proposal.commit, proposal_id=proposal.id, protected=protected
             )
@@ -131,6 +136,27 @@ class GitHubForge:
             proposal.id, pr, title=title, body=body, base=proposal.base, branch=branch
         )
         return pr
+
+    def _check_base(self, proposal: Proposal) -> None:
+        """Refuse to publish commits of the local base branch that its remote does not have.
+
+        The proposal is committed on the *local* base; if that is ahead of the remote's, the pull
+        request would silently carry the user's unpushed commits too.
+        """
+        assert proposal.commit is not None
+        parent = self._parent_and_tree(proposal.commit)[0]
+        if self.pusher.remote_tip(proposal.base) is None:
+            raise ForgeError(
+                f"the base branch {proposal.base!r} does not exist on {self.remote}; push it first "
+                "or set forge.base_branch"
+            )
+        remote_base = self.pusher.fetch(proposal.base)
+        if parent and not self.pusher.contains(remote_base, parent):
+            raise ForgeError(
+                f"the local {proposal.base} has commits that {self.remote}/{proposal.base} does "
+                f"not have; the pull request would carry them too. Push {proposal.base} (or reset "
+                "it to the remote) and propose again; nothing was pushed"
+            )
 
     def _create(self, proposal: Proposal, branch: str, title: str, body: str) -> dict[str, Any]:
         draft = self.draft or proposal.blocked

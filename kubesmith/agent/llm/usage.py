@@ -32,7 +32,9 @@ class BudgetExceeded(RunError):
     """The proposal spent its token or cost budget (``llm.max_tokens`` / ``llm.max_cost_usd``)."""
 
 
-def price_of(model: str, overrides: Mapping[str, tuple[float, float]] = {}) -> tuple[float, float]:
+def price_of(
+    model: str, overrides: Mapping[str, tuple[float, float]] | None = None
+) -> tuple[float, float]:
     """USD per million tokens (input, output) for ``model``; (0, 0) when unknown.
 
     The provider prefix is ignored (``openai:gpt-4o-mini`` prices as ``gpt-4o-mini``), and a dated
@@ -40,7 +42,7 @@ def price_of(model: str, overrides: Mapping[str, tuple[float, float]] = {}) -> t
     """
     candidates = [model, model.partition(":")[2] or model]
     for name in candidates:
-        for table in (overrides, DEFAULT_PRICES):
+        for table in (overrides or {}, DEFAULT_PRICES):
             if name in table:
                 return table[name]
     bare = candidates[-1]

@@ -33,6 +33,7 @@ def _register() -> None:
     from kubesmith.cli import (
         chat,
         doctor,
+        evals,
         feedback,
         propose,
         review,
@@ -42,7 +43,7 @@ def _register() -> None:
         validate,
     )
 
-    for module in (propose, chat, review, tools, doctor, validate, sandbox, rules, feedback):
+    for module in (propose, chat, review, validate, evals, tools, doctor, sandbox, rules, feedback):
         cli.add_command(module.command)
 
 

@@ -1,0 +1,165 @@
+"""``kubesmith eval``: measure proposals on our tasks and on public benchmarks."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from kubesmith.cli._common import console, err_console, handle_errors, output_option, print_json
+from kubesmith.errors import UsageError
+
+SUITES = ("builtin", "cloudeval", "k8s-ai-bench", "feedback", "all")
+
+
+def _tasks(suite: str, task_file: Path | None) -> list[Any]:
+    from kubesmith.evals.tasks import load_task_file, suite_loaders
+
+    if task_file is not None:
+        return load_task_file(task_file)
+    loaders = suite_loaders()
+    names = list(loaders) if suite == "all" else [suite]
+    tasks = []
+    for name in names:
+        tasks.extend(loaders[name]())
+    return tasks
+
+
+@click.group("eval", invoke_without_command=True)
+@click.option("--suite", type=click.Choice(SUITES), default="builtin", show_default=True)
+@click.option(
+    "--tasks",
+    "task_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Run the tasks of this YAML file instead of a suite (format: docs/evals.md).",
+)
+@click.option("--planner", type=click.Choice(["offline", "llm", "auto"]), default="offline")
+@click.option("--model", default=None, help="Model for the llm/auto planner.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The run folder (results.jsonl, report.md, chart). Reusing one resumes that run. "
+    "Default: eval-runs/<date>-<suite>-<planner>.",
+)
+@click.option("--limit", type=click.IntRange(1), default=None, help="Run only the first N tasks.")
+@output_option
+@click.pass_context
+@handle_errors
+def command(
+    ctx: click.Context,
+    suite: str,
+    task_file: Path | None,
+    planner: str,
+    model: str | None,
+    jobs: int,
+    output_dir: Path | None,
+    limit: int | None,
+    output: str,
+) -> None:
+    """Run an eval suite and write results.jsonl, report.md and a success-vs-cost chart.
+
+    \b
+    Suites: builtin (tasks over examples/manifests), cloudeval (CloudEval-YAML's modify
+    problems), k8s-ai-bench (its manifest-changing prompts), feedback (a simulated reviewer,
+    measuring learning), all. Each task runs in its own temporary git repository; a failing task
+    never stops the run; a run folder given again is resumed. Compare runs with
+    `kubesmith eval compare RUN_A RUN_B`.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from kubesmith.evals.report import summarize, write_report
+    from kubesmith.evals.runner import RunConfig, run_tasks
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    run_dir = output_dir or Path("eval-runs") / f"{stamp}-{suite}-{planner}"
+    run_id = run_dir.name
+    summary: dict[str, Any] = {"suites": {}}
+    if suite in ("feedback", "all") and task_file is None:
+        from kubesmith.evals.feedback_suite import run_feedback_suite
+
+        learning = run_feedback_suite()
+        log = learning.pop("log", None)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "feedback.json").write_text(
+            json.dumps({**learning, "log": log}, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+        learning.setdefault("tasks", learning.get("proposals", 0))
+        summary["suites"]["feedback"] = learning
+    if suite != "feedback" or task_file is not None:
+        tasks = _tasks(suite if suite != "all" else "all", task_file)[:limit]
+        if not tasks:
+            raise UsageError("no tasks to run")
+        config = RunConfig(planner=planner, model=model, jobs=jobs, run_id=run_id)
+        with Progress(
+            TextColumn("[bold]eval[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.description}"),
+            console=err_console,
+            disable=output == "json" or not err_console.is_terminal,
+        ) as progress:
+            bar = progress.add_task("", total=len(tasks))
+
+            def tick(result: dict[str, Any]) -> None:
+                progress.update(bar, advance=1, description=f"{result['task']}: {result['status']}")
+
+            results = run_tasks(tasks, config, run_dir, on_result=tick)
+        task_summary = summarize(results)
+        summary["suites"].update(task_summary["suites"])
+    total = sum(s.get("tasks", 0) for s in summary["suites"].values())
+    wins = sum(s.get("successes", 0) for s in summary["suites"].values())
+    summary.update(tasks=total, successes=wins, success_rate=round(wins / total, 3) if total else 0)
+    meta = {"run_id": run_id, "planner": planner, "model": model, "suite": suite}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    if (run_dir / "results.jsonl").exists():
+        report = write_report(run_dir, summary, meta)
+    else:
+        report = run_dir / "summary.json"
+        report.write_text(json.dumps({**meta, **summary}, indent=2, default=str) + "\n")
+    if output == "json":
+        print_json({**meta, "run_dir": str(run_dir), **summary})
+        return
+    table = Table("suite", "tasks", "successes", "rate", "unsupported", "errors", box=None)
+    for name, s in summary["suites"].items():
+        table.add_row(
+            name,
+            str(s.get("tasks", "")),
+            str(s.get("successes", "")),
+            f"{s.get('success_rate', 0):.0%}",
+            str(s.get("unsupported", "")),
+            str(s.get("errors", "")),
+        )
+    console.print(table)
+    console.print(f"report: {escape(str(report))}")
+
+
+@command.command("compare")
+@click.argument("run_a", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.argument("run_b", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@output_option
+@handle_errors
+def compare_cmd(run_a: Path, run_b: Path, output: str) -> None:
+    """Compare two runs: per-suite success rates, regressions and improvements."""
+    from kubesmith.evals.report import compare
+
+    diff = compare(run_a, run_b)
+    if output == "json":
+        print_json(diff)
+        return
+    for name, s in diff["suites"].items():
+        console.print(f"{name}: {s['a']:.0%} → {s['b']:.0%} ({s['delta']:+.0%})")
+    for label in ("regressions", "improvements"):
+        if diff[label]:
+            console.print(f"[bold]{label}[/]: {', '.join(diff[label])}")
+    if diff["regressions"]:
+        raise SystemExit(1)

@@ -3,7 +3,8 @@
 conftest is optional (built into the tool cache by ``kubesmith tools install conftest``). When it
 is missing, one info finding says so instead of silently passing. Each manifest is written to a
 temporary JSON file named after its position, so conftest's per-file results map back to the
-manifest; ``deny``/``violation`` become errors and ``warn`` becomes warnings.
+manifest; ``deny``/``violation`` become errors and ``warn`` becomes warnings (conftest's
+``exceptions`` are rules a policy deliberately waived, not problems).
 """
 
 from __future__ import annotations
@@ -87,7 +88,6 @@ class RegoValidator:
             groups: tuple[tuple[str, Severity], ...] = (
                 ("failures", "error"),
                 ("warnings", "warning"),
-                ("exceptions", "info"),
             )
             for key, severity in groups:
                 for item in result.get(key) or []:

@@ -85,6 +85,7 @@ def run() -> dict[str, Any]:
             t0 = time.perf_counter()
             DryRunValidator(sandbox=sandbox, diff=True).validate(ws.resources)
             with_diff = time.perf_counter() - t0
+            agreement = _agreement(sandbox)
         finally:
             sandbox.down()
     return {
@@ -97,4 +98,24 @@ def run() -> dict[str, Any]:
         "dryrun_warm_s_median": round(statistics.median(warm), 3),
         "dryrun_with_live_diff_s": round(with_diff, 3),
         "dryrun_budget_s": 2,
+        **agreement,
+    }
+
+
+def _agreement(sandbox: Sandbox) -> dict[str, Any]:
+    """The policy packs enforced by the API server vs the offline engine, over the corpus."""
+    corpus = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "kyverno-policies-tests"
+    if not corpus.is_dir():
+        return {"policy_agreement": f"skipped: {corpus} is absent"}
+    from kubesmith.config import Settings
+    from kubesmith.tools.policy_agreement import compare
+
+    t0 = time.perf_counter()
+    summary = compare(sandbox, Workspace.load(corpus, settings=Settings()).resources).summary()
+    return {
+        "policy_agreement": summary["agreement"],
+        "policy_agreement_compared": summary["compared"],
+        "policy_agreement_skipped": summary["skipped"],
+        "policy_disagreements": summary["disagreements"][:20],
+        "policy_agreement_s": round(time.perf_counter() - t0, 1),
     }

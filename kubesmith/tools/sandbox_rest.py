@@ -22,6 +22,8 @@ class Response:
     status: int
     body: Any
     text: str
+    warnings: tuple[str, ...] = ()
+    """The server's ``Warning`` headers (e.g. admission policies with ``Warn`` actions)."""
 
 
 class Rest:
@@ -46,9 +48,9 @@ class Rest:
             req.add_header("Content-Type", "application/json")
         try:
             with urllib.request.urlopen(req, timeout=self.timeout, context=self._ctx) as resp:
-                return _response(resp.status, resp.read())
+                return _response(resp.status, resp.read(), resp.headers.get_all("Warning"))
         except urllib.error.HTTPError as e:
-            return _response(e.code, e.read())
+            return _response(e.code, e.read(), e.headers.get_all("Warning"))
 
     def get(self, path: str) -> Response:
         """``GET path``."""
@@ -59,10 +61,19 @@ class Rest:
         return self.request("POST", path, body)
 
 
-def _response(status: int, raw: bytes) -> Response:
+def _response(status: int, raw: bytes, warnings: list[str] | None = None) -> Response:
     text = raw.decode("utf-8", errors="replace")
     try:
         body = json.loads(text) if text else None
     except ValueError:
         body = None
-    return Response(status, body, text)
+    return Response(status, body, text, tuple(_warning_text(w) for w in warnings or ()))
+
+
+def _warning_text(header: str) -> str:
+    """``299 - "text"`` → ``text`` (RFC 7234 warning syntax, as the API server sends it)."""
+    code, _, rest = header.partition(" ")
+    _agent, _, quoted = rest.partition(" ")
+    if code.isdigit() and quoted.startswith('"') and quoted.endswith('"'):
+        return quoted[1:-1].replace('\\"', '"')
+    return header

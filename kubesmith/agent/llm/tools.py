@@ -216,7 +216,7 @@ class ToolBox:
         return self.view.redactor.text("\n".join(lines) or "no resource matches")
 
     def _get_resource(self, a: GetResourceArgs) -> str:
-        doc = self._resolve(a)
+        doc = self._resolve(a, edit=False)  # reading any loaded document is harmless
         return f"# {self.view.describe(doc)}\n{self.view.text(doc)}"
 
     def _search(self, a: SearchArgs) -> str:
@@ -236,8 +236,9 @@ class ToolBox:
 
     # ------------------------------------------------------------------ edits
 
-    def _resolve(self, t: Target) -> Document:
-        file = self.guard.check(t.file) if t.file else None
+    def _resolve(self, t: Target, *, edit: bool = True) -> Document:
+        """The document ``t`` names; for an edit, its file must pass the path guard too."""
+        file = (self.guard.check(t.file) if edit else t.file) if t.file else None
         ref = ResourceRef("", t.kind, t.name, t.namespace)
         try:
             return self.ws.get(ref, file)

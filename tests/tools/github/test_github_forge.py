@@ -241,3 +241,28 @@ def test_unpushed_commits_of_the_local_base_are_never_published(
         gh.forge(repo).open_pr(p, title=pr_title(p), body=pr_body(p))
     assert "local main has commits that origin/main does not have" in str(err.value)
     assert set(remote_branches(bare)) == {"main"}
+
+
+def test_rerun_finds_its_change_under_a_reviewers_commit_and_leaves_it(
+    gh: GitHubHarness, remote_repo: tuple[Path, Path], tmp_path: Path
+) -> None:
+    repo, bare = remote_repo
+    with gh.cassette("agent_rerun") as cassette:
+        first = _agent(gh, repo).propose("scale checkout to 3")
+        assert first.branch is not None
+        clone = tmp_path / "reviewer"
+        git(tmp_path, "clone", "-q", "-b", first.branch, str(bare), str(clone))
+        git(clone, "config", "user.email", "rev@example.com")
+        git(clone, "config", "user.name", "Rev")
+        (clone / "NOTES.md").write_text("reviewed\n")
+        git(clone, "add", "NOTES.md")
+        git(clone, "commit", "-q", "-m", "reviewer note")
+        git(clone, "push", "-q", "origin", first.branch)
+        theirs = remote_branches(bare)[first.branch]
+        second = _agent(gh, repo).propose("scale checkout to 3")
+    assert cassette.all_played
+    assert second.pr is not None and second.pr.id == "7"
+    assert remote_branches(bare)[first.branch] == theirs  # nothing pushed over the reviewer
+    assert set(remote_branches(bare)) == {"main", first.branch}
+    stored = Store.open(repo=repo).get_proposal(second.id)
+    assert (stored.branch, stored.commit) == (first.branch, first.commit)

@@ -29,7 +29,7 @@ from kubesmith.model import Outcome, Proposal, PullRequest
 from kubesmith.tools.forges.body import METADATA_RE, read_metadata
 from kubesmith.tools.forges.github.client import GitHubClient, client_from_settings, pr_number
 from kubesmith.tools.forges.github.http import GitHubAPIError
-from kubesmith.tools.forges.github.push import Pusher, proposal_of
+from kubesmith.tools.forges.github.push import Pusher
 from kubesmith.tools.git import GitRepo
 
 if TYPE_CHECKING:
@@ -99,13 +99,13 @@ class GitHubForge:
             raise ForgeError("the proposal has no branch and commit to push")
         info = self.client.repository()
         protected = {str(info.get("default_branch") or ""), proposal.base} - {""}
-        branch = proposal.branch
+        branch, commit = proposal.branch, proposal.commit
         pull = self._find_pull(proposal, branch)
         if pull is None:
             adopted = self._same_change_branch(proposal)
             if adopted is not None:
-                log.info("reusing %s: it holds the same change", adopted)
-                branch = adopted
+                branch, commit = adopted
+                log.info("reusing %s: it holds the same change (%s)", branch, commit[:12])
                 body = _with_branch(body, branch)
                 pull = self._newest(self.client.find_pulls(branch))
         if pull is not None and pull.get("state") != "open":
@@ -130,7 +130,7 @@ class GitHubForge:
         pr = PullRequest(
             forge=self.name, id=str(number), url=str(pull.get("html_url", "")), title=title
         )
-        stored = replace(proposal, pr=pr, branch=branch)
+        stored = replace(proposal, pr=pr, branch=branch, commit=commit)
         self.store.save_proposal(stored)
         self.store.save_pull_request(
             proposal.id, pr, title=title, body=body, base=proposal.base, branch=branch
@@ -206,8 +206,12 @@ class GitHubForge:
             return None
         return max(pulls, key=lambda p: (p.get("state") == "open", int(p.get("number", 0))))
 
-    def _same_change_branch(self, proposal: Proposal) -> str | None:
-        """A remote branch kubesmith made earlier holding exactly this change, if any."""
+    def _same_change_branch(self, proposal: Proposal) -> tuple[str, str] | None:
+        """A remote branch kubesmith made earlier for exactly this change, and that commit.
+
+        The commit is kubesmith's (it has a ``Kubesmith-Proposal:`` trailer) with our parent and
+        our tree; it may be the tip, or lie under commits reviewers pushed on top of it.
+        """
         if not proposal.branch or not proposal.commit:
             return None
         prefix = proposal.branch.rsplit("-", 1)[0] + "-"
@@ -216,8 +220,12 @@ class GitHubForge:
             if name == proposal.branch:
                 continue
             tip = self.pusher.fetch(name)
-            if proposal_of(self.git, tip) and self._parent_and_tree(tip) == ours:
-                return name
+            log_format = "%H %P %T %(trailers:key=Kubesmith-Proposal,valueonly,separator=%x2C)"
+            history = self.git.run("log", "--max-count=50", f"--format={log_format}", tip)
+            for line in history.splitlines():
+                fields = line.split()
+                if len(fields) >= 4 and (fields[1], fields[2]) == ours:
+                    return name, fields[0]
         return None
 
     def _parent_and_tree(self, commit: str) -> tuple[str, str]:

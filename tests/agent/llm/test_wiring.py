@@ -143,3 +143,34 @@ def test_cli_summary_shows_model_usage() -> None:
     text = console.export_text()
     assert "model: 2 call(s), 4,200 tokens in / 140 out, 1.2 s, about $0.0007" in text
     assert "The model declined: no." in text
+
+
+def test_auto_planner_repairs_with_the_planner_that_made_the_plan(example_repo: Path) -> None:
+    from kubesmith.model import ChangeSet, Finding
+
+    ws = Workspace.load(example_repo)
+    model = ScriptedChatModel(script=[scripted_reply(("finish", {"rationale": "nothing better"}))])
+    auto = AutoPlanner(OfflinePlanner(), lambda: LLMPlanner(MODEL, model))
+    previous = ChangeSet("scale checkout to 3", (), planner="llm")
+    finding = Finding("schema", "error", "bad")
+    cs = auto.plan("scale checkout to 3", ws, findings=[finding], previous=previous)
+    assert cs.planner == "llm"
+    assert "Repair request" in model.requests[0].text
+    offline_previous = auto.plan("scale checkout to 3", ws)
+    again = auto.plan("scale checkout to 3", ws, findings=[finding], previous=offline_previous)
+    assert again.planner == "offline"
+    assert len(model.requests) == 1
+
+
+def test_cost_budget_stops_planning(example_repo: Path) -> None:
+    from kubesmith.agent.llm import BudgetExceeded
+
+    pricey = MODEL.model_copy(
+        update={"max_cost_usd": 0.0001, "prices": {"gpt-4o-mini": (100.0, 100.0)}}
+    )
+    model = ScriptedChatModel(
+        script=[scripted_reply(("get_resource", {"kind": "Deployment", "name": "checkout"}))] * 2
+    )
+    with pytest.raises(BudgetExceeded, match=r"llm.max_cost_usd"):
+        LLMPlanner(pricey, model).plan("look at checkout", Workspace.load(example_repo))
+    assert len(model.requests) == 1

@@ -221,7 +221,9 @@ class GitHubForge:
                 continue
             tip = self.pusher.fetch(name)
             log_format = "%H %P %T %(trailers:key=Kubesmith-Proposal,valueonly,separator=%x2C)"
-            history = self.git.run("log", "--max-count=50", f"--format={log_format}", tip)
+            history = self.git.run(
+                "log", "--first-parent", "--max-count=50", f"--format={log_format}", tip
+            )
             for line in history.splitlines():
                 fields = line.split()
                 if len(fields) >= 4 and (fields[1], fields[2]) == ours:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from kubesmith.cli.main import _register, cli
@@ -15,7 +17,7 @@ from kubesmith.tools.dryrun import DryRunValidator
 from kubesmith.tools.dryrun_setup import open_dry_run
 from kubesmith.tools.sandbox import Sandbox
 from kubesmith.tools.toolspec import DEFAULT_TOOLS
-from tests.tools.test_sandbox import needs_binaries
+from tests.tools.test_sandbox import WIDGET_CRD, needs_binaries
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -91,14 +93,18 @@ def test_dry_run_off_and_server_modes(tmp_path: Path) -> None:
 
 @pytest.mark.integration
 @needs_binaries
-def test_sandbox_up_status_down(tmp_path: Path) -> None:
+def test_sandbox_up_status_down(tmp_path: Path, make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(files={"crds/widget.yaml": yaml.safe_dump(WIDGET_CRD)})
     folder = str(tmp_path / "sb")
-    code, out, err = run("sandbox", "up", "--dir", folder, "--output", "json")
+    code, out, err = run("sandbox", "up", "--dir", folder, "--repo", str(repo), "-o", "json")
     try:
         assert code == 0, err
         up = json.loads(out)
         assert up["running"] is True
         assert Path(up["kubeconfig"]).is_file()
+        # The repository's CRD is installed and served.
+        served = Sandbox(Path(folder)).rest().get("/apis/example.com/v1/widgets")
+        assert served.status == 200, served.text
         code, out, _ = run("sandbox", "status", "--dir", folder, "--output", "json")
         assert (code, json.loads(out)["server"]) == (0, up["server"])
         # A second `up` reuses the running sandbox.

@@ -174,3 +174,17 @@ def test_cost_budget_stops_planning(example_repo: Path) -> None:
     with pytest.raises(BudgetExceeded, match=r"llm.max_cost_usd"):
         LLMPlanner(pricey, model).plan("look at checkout", Workspace.load(example_repo))
     assert len(model.requests) == 1
+
+
+def test_prompts_load_from_package_data_and_render_in_one_pass() -> None:
+    from kubesmith.prompts import load_prompt, render_prompt
+
+    assert "untrusted-repository-data" in load_prompt("system")
+    text = render_prompt(
+        "task", intent="{context}", conventions="", summary="3 resources", context="C"
+    )
+    assert "<change-request>\n{context}\n</change-request>" in text  # a value never expands
+    with pytest.raises(ConfigError, match="missing"):
+        load_prompt("no_such_prompt")
+    with pytest.raises(ConfigError, match="invalid prompt name"):
+        load_prompt("../system")

@@ -428,10 +428,7 @@ def from_json(tp: type[T], data: JSON) -> T:
 def edit_from_json(data: JSON) -> Edit:
     """Rebuild one edit (any operation) from JSON data."""
     try:
-        result: Edit = _EDIT_ADAPTER.validate_python(data)
+        result: Edit = _adapter(Edit).validate_python(data)  # type: ignore[arg-type]
     except Exception as e:
         raise UsageError(f"invalid edit: {e}") from e
     return result
-
-
-_EDIT_ADAPTER: TypeAdapter[Edit] = TypeAdapter(Edit)

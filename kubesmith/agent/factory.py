@@ -7,12 +7,16 @@ the eval harness all assemble an Agent the same way.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kubesmith.agent.planner import Planner
 from kubesmith.config import Settings
 from kubesmith.errors import ConfigError
 from kubesmith.tools.forges.base import Forge
 from kubesmith.tools.validator import Validator
+
+if TYPE_CHECKING:
+    from kubesmith.store import Store
 
 
 def build_planner(kind: str, settings: Settings) -> Planner:
@@ -50,16 +54,18 @@ def build_validators(settings: Settings, repo: Path) -> list[Validator]:
     return validators
 
 
-def build_forge(settings: Settings, repo: Path) -> Forge:
+def build_forge(settings: Settings, repo: Path, store: Store | None = None) -> Forge:
     """The forge the settings name (the local review queue by default)."""
-    if settings.forge.kind == "local":
+    if store is None:
         from kubesmith.store import Store
+
+        store = Store.open(settings.store_url, repo)
+    if settings.forge.kind == "local":
         from kubesmith.tools.forges.local import LocalForge
 
-        return LocalForge(repo, Store.open(settings.store_url, repo))
+        return LocalForge(repo, store)
     if settings.forge.kind == "github":
-        from kubesmith.store import Store
         from kubesmith.tools.forges.github import GitHubForge
 
-        return GitHubForge.from_settings(settings, repo, Store.open(settings.store_url, repo))
+        return GitHubForge.from_settings(settings, repo, store)
     raise ConfigError(f"forge {settings.forge.kind!r} is not available yet; use the local forge")

@@ -11,17 +11,23 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from kubesmith.agent.learning import apply_rules, check_not_rejected, plan_context
 from kubesmith.agent.planner import PlanContext, Planner
 from kubesmith.config import Settings, load_settings
 from kubesmith.errors import EditRejected, UsageError
 from kubesmith.model import AddResource, Change, ChangeSet, Finding, Proposal, Usage
+from kubesmith.store.fingerprint import fingerprint
 from kubesmith.tools.forges.base import Forge
 from kubesmith.tools.forges.body import pr_body, pr_title
 from kubesmith.tools.git import BRANCH_PREFIX, GitRepo, slugify
 from kubesmith.tools.validator import Validator
 from kubesmith.workspace import GitTreeSource, Workspace
 from kubesmith.workspace.document import Document
+
+if TYPE_CHECKING:
+    from kubesmith.store import Store
 
 Progress = Callable[[str], None]
 
@@ -60,6 +66,9 @@ class Agent:
     forge: Forge | None = None
     progress: Progress = field(default=_quiet)
     context: PlanContext | None = None
+    store: Store | None = None
+    """The feedback store: past outcomes and approved rules shape the plan; a change reviewers
+    rejected is not proposed again unless forced."""
 
     def propose(self, intent: str, *, open_pr: bool = True, force: bool = False) -> Proposal:
         """Plan, apply, validate and (unless blocked) commit ``intent`` as a proposal branch.
@@ -77,6 +86,8 @@ class Agent:
         if not intent:
             raise UsageError("the intent is empty; say what to change, e.g. 'scale checkout to 3'")
         base = self.load_base()
+        if self.store is not None:
+            self.context = plan_context(self.store, intent)
         changeset, changes, findings, iterations = self._plan_loop(intent, base)
         return self.publish(
             base, intent, changeset, changes, findings,
@@ -145,6 +156,13 @@ class Agent:
         )
         if not changes:
             return replace(proposal, rationale=changeset.rationale or "Already as asked.")
+        if self.store is not None:
+            fp = check_not_rejected(self.store, list(changes), force=force)
+        else:
+            fp = fingerprint(list(changes))
+        proposal = replace(proposal, fingerprint=fp)
+        if self.store is not None:
+            self.store.save_proposal(proposal)
         if proposal.blocked and not force:
             self.progress("validation failed: no branch or pull request made")
             return proposal
@@ -179,6 +197,9 @@ class Agent:
             changeset = self.planner.plan(
                 intent, base.workspace, findings=findings, previous=previous, context=self.context
             )
+            if self.store is not None:
+                rules = self.store.list_rules(status="approved")
+                changeset = apply_rules(changeset, base.workspace, rules)
             usage = usage + changeset.usage
             if previous is not None and changeset.edits == previous.edits:
                 break  # the planner cannot repair further
@@ -265,15 +286,19 @@ def open_agent(
 ) -> Agent:
     """An Agent for ``repo`` with the planner, validators and forge its settings name."""
     from kubesmith.agent.factory import build_forge, build_planner, build_validators
+    from kubesmith.store import Store
 
     settings = settings if settings is not None else load_settings(repo)
+    GitRepo(repo)  # a clear error for a folder that is not a git repository, before anything else
+    store = Store.open(settings.store_url, repo)
     return Agent(
         repo=repo,
         settings=settings,
         planner=build_planner(planner or settings.effective_planner, settings),
         validators=build_validators(settings, repo),
-        forge=build_forge(settings, repo),
+        forge=build_forge(settings, repo, store),
         progress=progress,
+        store=store,
     )
 
 

@@ -35,7 +35,11 @@ from kubesmith.model import to_json
 @click.option(
     "--no-pr", is_flag=True, help="Make the branch and commit only; open no pull request."
 )
-@click.option("--force", is_flag=True, help="Open the pull request even if validation fails.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Open the pull request even if validation fails or reviewers rejected this change.",
+)
 @click.option(
     "--forge",
     type=click.Choice(["local", "github"]),
@@ -50,7 +54,7 @@ from kubesmith.model import to_json
 )
 @output_option
 @handle_errors
-def command(  # noqa: PLR0917 - click passes each option as a parameter
+def command(
     intent: tuple[str, ...],
     repo: Path,
     planner: str | None,

@@ -57,12 +57,14 @@ class MaxReplicas:
 
 
 def agent(repo: Path, *edits: Any, forge: bool = True) -> Agent:
+    store = Store.open(repo=repo)
     return Agent(
         repo=repo,
         settings=Settings(),
         planner=FixedPlanner(*edits),
         validators=[MaxReplicas()],
-        forge=LocalForge(repo, Store.open(repo=repo)) if forge else None,
+        forge=LocalForge(repo, store) if forge else None,
+        store=store,
     )
 
 
@@ -180,3 +182,18 @@ def test_findings_the_base_already_had_do_not_block(example_repo: Path) -> None:
     ]
     worse = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 30)).propose("scale to 30")
     assert not worse.blocked  # same finding as before: the change did not cause it
+
+
+def test_a_rejected_change_is_not_proposed_again_unless_forced(example_repo: Path) -> None:
+    a = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 7))
+    first = a.propose("scale checkout to 7")
+    assert isinstance(a.forge, LocalForge) and first.pr and first.fingerprint
+    a.forge.reject(first.pr.id, "we never run 7 replicas")
+    branches = git(example_repo, "branch")
+    with pytest.raises(UsageError, match="we never run 7 replicas"):
+        agent(example_repo, SetField(CHECKOUT, "spec.replicas", 7)).propose("checkout to 7 please")
+    assert git(example_repo, "branch") == branches
+    forced = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 7)).propose(
+        "scale checkout to 7", force=True
+    )
+    assert forced.pr is not None and forced.fingerprint == first.fingerprint

@@ -67,7 +67,7 @@ _STRING = re.compile(
 )
 
 
-def _matching_paren(source: str, open_index: int) -> int:
+def matching_paren(source: str, open_index: int) -> int:
     """Index of the ``)`` closing the ``(`` at ``open_index`` (string literals skipped)."""
     depth = 0
     i = open_index
@@ -96,7 +96,7 @@ def rewrite_optional_calls(source: str) -> str:
         start = source.find(call)
         while start >= 0:
             open_index = start + len(call) - 1
-            close = _matching_paren(source, open_index)
+            close = matching_paren(source, open_index)
             if close < 0:
                 break
             source = (

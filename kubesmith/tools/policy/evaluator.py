@@ -21,7 +21,7 @@ from typing import Any, Literal
 from kubesmith.model import PathSegment
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment, EvalError, Program
 from kubesmith.tools.policy.exprs import largest_collection, normalize, wrap_variables
-from kubesmith.tools.policy.fieldpath import infer_path, locate
+from kubesmith.tools.policy.fieldpath import infer_path, item_checks, item_path, locate
 from kubesmith.tools.policy.matching import (
     Kinds,
     Target,
@@ -369,10 +369,38 @@ class Evaluator:
                     message = text.strip()
             except (EvalError, CelCompileError):
                 pass
-        path = validation.field_path.lstrip(".") or infer_path(
-            validation.expression, scope.base["object"], self._resolver(b, scope, act, values)
+        path = (
+            validation.field_path.lstrip(".")
+            or self._failing_item(b, validation.expression, scope, act, values)
+            or infer_path(
+                validation.expression, scope.base["object"], self._resolver(b, scope, act, values)
+            )
         )
         return _violation(b, i, message, "violation", path)
+
+    def _failing_item(
+        self, b: _Bound, expression: str, scope: _Scope, act: Any, values: dict[str, Any] | None
+    ) -> str | None:
+        """The path of the first list item a failed ``LIST.all(x, ...)`` rejects, if any."""
+        for chain, var, body in item_checks(expression):
+            sources = (f"({chain}).map({var}, ({body}))", chain)
+            try:
+                if values is not None:
+                    verdicts, items = (self._eval(self.env.compile(s), act, scope) for s in sources)
+                else:
+                    verdicts, items = (
+                        self._eval(self._lazy(b.policy, s), act, scope) for s in sources
+                    )
+            except (EvalError, CelCompileError):
+                continue
+            if not isinstance(verdicts, list) or not isinstance(items, list):
+                continue
+            failing = next((i for i, ok in enumerate(verdicts) if ok is not True), None)
+            if failing is not None and failing < len(items):
+                path = item_path(scope.base["object"], items[failing], var, body)
+                if path:
+                    return path
+        return None
 
     def _resolver(
         self, b: _Bound, scope: _Scope, act: Any, values: dict[str, Any] | None

@@ -75,3 +75,48 @@ def locate(data: Any, value: Any, depth: int = 0) -> list[PathSegment] | None:
         if sub is not None:
             return [key, *sub]
     return None
+
+
+_ALL = re.compile(
+    r"\b(?P<chain>(?:object|variables)(?:\.\??[A-Za-z_]\w*)*(?:\.orValue\(\[\]\))?)"
+    r"\.all\(\s*(?P<var>[A-Za-z_]\w*)\s*,"
+)
+
+
+def item_checks(expression: str) -> list[tuple[str, str, str]]:
+    """The ``LIST.all(x, BODY)`` checks in ``expression``, as (list source, x, body source).
+
+    A failed ``all`` is about one item; knowing which lets a finding point at that item's field
+    (``spec.containers[1].securityContext.privileged``) rather than the whole list.
+    """
+    from kubesmith.tools.policy.celenv import matching_paren
+
+    found = []
+    for m in _ALL.finditer(expression):
+        open_index = m.end("chain") + len(".all")
+        close = matching_paren(expression, open_index)
+        if close > 0:
+            found.append((m.group("chain"), m.group("var"), expression[m.end() : close].strip()))
+    return found
+
+
+def item_path(data: Any, item: Any, var: str, body: str) -> str | None:
+    """The path of ``item`` inside ``data``, extended by the field ``body`` reads from it.
+
+    ``c.?securityContext.?privileged`` gives ``spec.containers[1].securityContext.privileged``:
+    the longest such field that exists, else the longest one (the field to add).
+    """
+    base = locate(data, item)
+    if base is None:
+        return None
+    chains = re.finditer(rf"\b{re.escape(var)}((?:\.\??[A-Za-z_]\w*)+)(\()?", body)
+    candidates: list[list[PathSegment]] = []
+    for m in sorted(chains, key=lambda m: -len(m.group(0))):
+        rest: list[PathSegment] = [s.lstrip("?") for s in m.group(1).split(".") if s]
+        if m.group(2):
+            rest.pop()
+        if rest:
+            candidates.append(rest)
+    # A field that is there and wrong beats a field that is missing (the fix is to add it).
+    best = next((r for r in candidates if exists(item, r)), candidates[0] if candidates else [])
+    return format_path([*base, *best])

@@ -54,7 +54,9 @@ CONTROLS = {
     "pss-baseline-host-process": {"securityContext": {"windowsOptions": {"hostProcess": True}}},
     "pss-baseline-host-namespaces": {"hostPID": True},
     "pss-baseline-host-path": {"volumes": [{"name": "h", "hostPath": {"path": "/etc"}}]},
-    "pss-baseline-sysctls": {"securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "1"}]}},
+    "pss-baseline-sysctls": {
+        "securityContext": {"sysctls": [{"name": "kernel.msgmax", "value": "1"}]}
+    },
     "pss-baseline-privileged": {"c": {"privileged": True}},
     "pss-baseline-capabilities": {"c": {"capabilities": {"add": ["SYS_ADMIN"]}}},
     "pss-baseline-host-ports": {"ports": [{"containerPort": 80, "hostPort": 80}]},
@@ -62,7 +64,9 @@ CONTROLS = {
     "pss-baseline-selinux": {"c": {"seLinuxOptions": {"type": "spc_t"}}},
     "pss-baseline-proc-mount": {"c": {"procMount": "Unmasked"}},
     "pss-baseline-seccomp": {"c": {"seccompProfile": {"type": "Unconfined"}}},
-    "pss-restricted-volume-types": {"volumes": [{"name": "n", "nfs": {"server": "x", "path": "/"}}]},
+    "pss-restricted-volume-types": {
+        "volumes": [{"name": "n", "nfs": {"server": "x", "path": "/"}}]
+    },
     "pss-restricted-privilege-escalation": {"c": {"allowPrivilegeEscalation": True}},
     "pss-restricted-run-as-non-root": {"c": {"runAsNonRoot": False}},
     "pss-restricted-run-as-user": {"c": {"runAsUser": 0}},
@@ -107,10 +111,18 @@ def workload(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     if kind == "Pod":
         return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "x"}, "spec": spec}
     if kind == "CronJob":
-        body: dict[str, Any] = {"schedule": "@daily", "jobTemplate": {"spec": {"template": template}}}
+        body: dict[str, Any] = {
+            "schedule": "@daily",
+            "jobTemplate": {"spec": {"template": template}},
+        }
         return {"apiVersion": "batch/v1", "kind": kind, "metadata": {"name": "x"}, "spec": body}
     api = "batch/v1" if kind == "Job" else "apps/v1"
-    return {"apiVersion": api, "kind": kind, "metadata": {"name": "x"}, "spec": {"template": template}}
+    return {
+        "apiVersion": api,
+        "kind": kind,
+        "metadata": {"name": "x"},
+        "spec": {"template": template},
+    }
 
 
 KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]
@@ -145,3 +157,26 @@ def test_windows_pods_are_exempt_from_linux_only_controls(restricted: Evaluator)
     spec["securityContext"].pop("seccompProfile")
     found = {v.policy for v in restricted.evaluate(workload("Pod", spec), Kinds(), {})}
     assert found == set()
+
+
+def test_findings_point_at_the_failing_container_field(restricted: Evaluator) -> None:
+    spec = copy.deepcopy(HARDENED_POD_SPEC)
+    second = copy.deepcopy(spec["containers"][0])
+    second["name"] = "sidecar"
+    second["securityContext"]["privileged"] = True
+    spec["containers"].append(second)
+    spec["initContainers"] = [{"name": "init", "image": "busybox:1.36", "securityContext": {}}]
+    found = {v.policy: v for v in restricted.evaluate(workload("Deployment", spec), Kinds(), {})}
+    prefix = "spec.template.spec"
+    assert found["pss-baseline-privileged"].field_path == (
+        f"{prefix}.containers[1].securityContext.privileged"
+    )
+    assert (
+        found["pss-baseline-privileged"].message == "privileged containers are not allowed: sidecar"
+    )
+    assert found["pss-restricted-capabilities"].field_path == (
+        f"{prefix}.initContainers[0].securityContext.capabilities.drop"
+    )
+    assert found["pss-restricted-privilege-escalation"].field_path == (
+        f"{prefix}.initContainers[0].securityContext.allowPrivilegeEscalation"
+    )

@@ -152,8 +152,8 @@ def test_privileged_container_is_an_error_at_its_line_and_patches_are_skipped(re
         "debug",
     )
     assert f.message == "privileged containers are not allowed: shell"
-    assert f.path == "spec.containers"
-    assert f.line == 7
+    assert f.path == "spec.containers[0].securityContext.privileged"
+    assert f.line == PRIVILEGED.splitlines().index("      privileged: true") + 1
     # the hardened Deployment passes, and the hostNetwork patch is a partial resource: skipped
     assert not [f for f in findings if f.file in ("apps/api.yaml", "apps/patch.yaml")]
 

@@ -31,7 +31,7 @@ from kubesmith.model import to_json
 @repo_option
 @output_option
 @handle_errors
-def command(  # noqa: PLR0917 - click passes each option as a parameter
+def command(
     forge_kind: str,
     github_repo: str | None,
     github_api_url: str | None,
@@ -50,18 +50,17 @@ def command(  # noqa: PLR0917 - click passes each option as a parameter
     Example:
       GITHUB_TOKEN=... kubesmith review sync --github-repo acme/manifests
     """
-    from kubesmith.agent.factory import build_forge
+    from kubesmith.store import Store
     from kubesmith.tools.forges.github import GitHubForge, sync_outcomes
 
     settings = load_settings(repo).merged(
         **{
-            "forge.kind": forge_kind,
+            "forge.kind": forge_kind,  # only "github" today; the choice keeps the flag stable
             "forge.github_repo": github_repo,
             "forge.github_api_url": github_api_url,
         }
     )
-    forge = build_forge(settings, repo)
-    assert isinstance(forge, GitHubForge)
+    forge = GitHubForge.from_settings(settings, repo, Store.open(settings.store_url, repo))
     outcomes = sync_outcomes(forge, include_closed=include_closed)
     if output == "json":
         print_json({"outcomes": [to_json(o) for o in outcomes]})

@@ -356,6 +356,22 @@ def test_environment_words(intent: str, env: str | None) -> None:
     assert clause.subject == "checkout"
 
 
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "scale checkout to 3 in prod and staging",
+        "scale checkout to 3 in both prod and staging",
+        "scale checkout to 3 for prod, staging",
+        "prod, staging: scale checkout to 3",
+        "scale checkout to 3 in the prod and staging overlays",
+    ],
+)
+def test_several_environments(intent: str) -> None:
+    clause = one(intent)
+    assert clause.envs == ("prod", "staging")
+    assert clause.subject == "checkout"
+
+
 def test_one_environment_applies_to_every_request() -> None:
     clauses = parse_intent("in prod scale checkout to 3 and set its memory limit to 1Gi", OVERLAYS)
     assert [c.env for c in clauses] == ["prod", "prod"]

@@ -392,8 +392,8 @@ def test_several_requests_in_one_intent(shop: Workspace) -> None:
         "Set Deployment/checkout replicas from 2 to 3. Set the memory limit of "
         "Deployment/checkout container checkout from 256Mi to 512Mi."
     )
-    assert edits(shop, "scale checkout to 2, cart to 3; add label team=x to them") == [
-        ("set", CHECKOUT, "spec.replicas", 2),
+    assert edits(shop, "scale checkout to 4, cart to 3; add label team=x to them") == [
+        ("set", CHECKOUT, "spec.replicas", 4),
         ("set", CART, "spec.replicas", 3),
         ("set", CART, "metadata.labels.team", "x"),
     ]
@@ -474,4 +474,35 @@ def test_later_requests_see_earlier_ones(shop: Workspace) -> None:
     assert edits(shop, "add env X=1 to cart and remove env var X from it") == [
         ("set", CART, f"{c('cart')}.env[name=X].value", "1"),
         ("remove", CART, f"{c('cart')}.env[name=X]"),
+    ]
+
+
+def test_values_already_in_place_make_no_edit(shop: Workspace) -> None:
+    cs = OfflinePlanner().plan("prod, staging: scale cart to 2", shop)
+    assert cs.edits == ()
+    assert cs.rationale == (
+        "In prod: Deployment/cart already runs 2 replicas. "
+        "In staging: Deployment/cart already runs 2 replicas."
+    )
+    assert edits(shop, "scale checkout to 2 and give it a 256Mi memory limit") == []
+
+
+def test_one_request_for_several_environments(shop: Workspace) -> None:
+    assert edits(shop, "set checkout tag to 1.6.0 in both prod and staging") == [
+        (
+            "set",
+            "overlays/prod/kustomization.yaml",
+            "images[name=registry.example.com/shop/checkout].newTag",
+            "1.6.0",
+        ),
+        (
+            "set",
+            "overlays/staging/kustomization.yaml",
+            "images[name=registry.example.com/shop/checkout].newTag",
+            "1.6.0",
+        ),
+    ]
+    assert edits(shop, "scale checkout to 5 in prod and 2 in staging") == [
+        ("set", "overlays/prod/checkout-patch.yaml", "spec.replicas", 5),
+        ("set", "overlays/staging/checkout-patch.yaml", "spec.replicas", 2),
     ]

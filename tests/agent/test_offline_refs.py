@@ -62,11 +62,11 @@ def test_one_resource_many_ways(shop: Workspace, intent: str) -> None:
 @pytest.mark.parametrize(
     "intent",
     [
-        "scale all backend deployments to 2",
-        "scale every backend deployment to 2",
-        "scale backend deployments to 2",
-        "scale tier=backend deployments to 2",
-        "scale all deployments with tier=backend to 2",
+        "scale all backend deployments to 5",
+        "scale every backend deployment to 5",
+        "scale backend deployments to 5",
+        "scale tier=backend deployments to 5",
+        "scale all deployments with tier=backend to 5",
     ],
 )
 def test_label_selection(shop: Workspace, intent: str) -> None:

@@ -30,6 +30,8 @@ class FieldChange:
     remove: bool = False
     note: str = ""
     image: tuple[str, str] | None = None
+    unchanged: bool = False
+    """The value is already in place: no edit is made, only the note is kept."""
 
 
 @dataclass(frozen=True)

@@ -128,17 +128,22 @@ def env_words(overlays: list[str]) -> dict[str, str]:
     return words
 
 
-def _extract(scan: Scan, envs: Mapping[str, str]) -> tuple[str | None, str | None, str | None]:
-    """Consume the environment, namespace and container words of a clause."""
-    env = None
+def _extract(scan: Scan, envs: Mapping[str, str]) -> tuple[tuple[str, ...], str | None, str | None]:
+    """Consume the environment(s), namespace and container words of a clause."""
+    found: tuple[str, ...] = ()
     names = "|".join(re.escape(w) for w in sorted(envs, key=len, reverse=True))
     if names:
+        more = rf"(?:\s*(?:,|\band\b|&)\s*(?:in\s+|for\s+|on\s+)?(?:the\s+)?(?:{names})\b)*"
         m = scan.take(
-            rf"\b(?:only\s+)?(?:in|for|on|to|at|within|inside|into)\s+(?:the\s+)?({names})"
-            rf"(?:\s+(?:env|environment|overlay|cluster))?\b(?!\s+namespace)"
-        ) or scan.take(rf"^\s*({names})\s*:|\b({names})\s+(?:env|environment|overlay)\b")
+            rf"\b(?:only\s+)?(?:in|for|on|to|at|within|inside|into)\s+(?:both\s+)?(?:the\s+)?"
+            rf"(?:{names})\b{more}(?:\s+(?:envs?|environments?|overlays?|clusters?))?\b"
+            rf"(?!\s+namespace)"
+        ) or scan.take(
+            rf"^\s*(?:{names})\b{more}\s*:|\b(?:{names})\b{more}\s+(?:envs?|environments?|overlays?)\b"
+        )
         if m:
-            env = envs[next(g for g in m.groups() if g).lower()]
+            words = re.findall(rf"\b(?:{names})\b", m.group(0), re.IGNORECASE)
+            found = tuple(dict.fromkeys(envs[w.lower()] for w in words))
     namespace = None
     if m := scan.take(
         r"\b(?:in\s+)?(?:the\s+)?namespace\s+([\w-]+)|\b(?:in\s+)?(?:the\s+)?([\w-]+)\s+namespace\b"
@@ -163,7 +168,7 @@ def _extract(scan: Scan, envs: Mapping[str, str]) -> tuple[str | None, str | Non
                     break
             if container:
                 break
-    return env, namespace, container
+    return found, namespace, container
 
 
 def subject_of(leftover: str) -> str:
@@ -180,7 +185,7 @@ def subject_of(leftover: str) -> str:
 def _parse_text(text: str, prev: Clause | None, envs: Mapping[str, str]) -> Clause | str | None:
     """One attempt at one clause; a hint string or ``None`` when it is not understood."""
     base = Scan(text)
-    env, namespace, container = _extract(base, envs)
+    found, namespace, container = _extract(base, envs)
     hint: str | None = None
     for handler in _HANDLERS:
         scan = Scan(text, list(base.spans))
@@ -193,7 +198,7 @@ def _parse_text(text: str, prev: Clause | None, envs: Mapping[str, str]) -> Clau
         subject = subject_of(scan.leftover())
         if not subject and prev is None:
             return "which resource, e.g. 'scale checkout to 3' or 'deployment/checkout'"
-        return Clause(result, subject, container, namespace, env, text)
+        return Clause(result, subject, container, namespace, found, text)
     return hint
 
 
@@ -240,10 +245,10 @@ def parse_intent(intent: str, overlays: list[str]) -> list[Clause]:
             raise NotUnderstood(frags[i].text, hint or (result or ""))
         clauses.append(result)
         i = j + 1
-    mentioned = {c.env for c in clauses if c.env}
+    mentioned = {c.envs for c in clauses if c.envs}
     if len(mentioned) == 1:
         only = mentioned.pop()
-        clauses = [replace(c, env=only) for c in clauses]
+        clauses = [replace(c, envs=only) for c in clauses]
     return clauses
 
 

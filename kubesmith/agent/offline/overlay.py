@@ -130,6 +130,11 @@ class Destination:
         resources_len = self._raw_len("resources")
         for ch in changes:
             doc = ch.owner if isinstance(ch, NewObject) else ch.doc
+            if isinstance(ch, FieldChange) and ch.unchanged:
+                if ch.note:
+                    where = f"In {self.kust.name}: " if self.kust and not self.direct(doc) else ""
+                    notes.append(where + (_lower(ch.note) + "." if where else ch.note))
+                continue
             if self.direct(doc):
                 out.append(_direct(ch))
                 if ch.note:

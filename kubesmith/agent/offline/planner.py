@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from kubesmith.agent.offline import build_objects as objects
 from kubesmith.agent.offline import build_pod as pod
-from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, Plan
+from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, Plan, get_path
 from kubesmith.agent.offline.grammar import ENV_ALIASES, NotUnderstood, parse_intent
 from kubesmith.agent.offline.help import not_understood
 from kubesmith.agent.offline.kinds import SCALABLE_KINDS, SELECTOR_KINDS, WORKLOAD_KINDS
@@ -91,19 +92,24 @@ class OfflinePlanner:
         per_dest: dict[str | None, list[FieldChange | NewObject | DropObject]] = {}
         questions: list[str] = []
         prev: tuple[list[Document], str | None] | None = None
-        for clause in clauses:
-            targets, container = self._targets(clause, resolver, prev, overlays)
-            prev = (targets, container)
-            for doc in targets:
-                kust = None
-                if clause.env in overlays:
-                    kust = overlay_for(workspace, doc, overlays[clause.env])
-                key = kust.file if kust else None
-                dest = destinations.setdefault(key, Destination(workspace, kust))
-                plan = self._build(clause.spec, doc, container, dest, workspace)
-                dest.record(plan.changes)
-                per_dest.setdefault(key, []).extend(plan.changes)
-                questions.extend(q for q in plan.questions if q not in questions)
+        for each in clauses:
+            carried: list[Document] = []
+            for env in each.envs or (None,):
+                clause = replace(each, envs=(env,) if env else ())
+                targets, container = self._targets(clause, resolver, prev, overlays)
+                carried.extend(d for d in targets if d not in carried)
+                for doc in targets:
+                    kust = None
+                    if env in overlays:
+                        kust = overlay_for(workspace, doc, overlays[env])
+                    key = kust.file if kust else None
+                    dest = destinations.setdefault(key, Destination(workspace, kust))
+                    plan = self._build(clause.spec, doc, container, dest, workspace)
+                    plan.changes[:] = [_mark_unchanged(ch, dest) for ch in plan.changes]
+                    dest.record(plan.changes)
+                    per_dest.setdefault(key, []).extend(plan.changes)
+                    questions.extend(q for q in plan.questions if q not in questions)
+            prev = (carried, container)
         edits: list[Edit] = []
         notes: list[str] = []
         for key, changes in per_dest.items():
@@ -211,3 +217,16 @@ def _no_environment(env: str, subject: str, overlays: dict[str, list[Kustomizati
         reference=env,
         candidates=sorted(overlays),
     )
+
+
+def _mark_unchanged(
+    ch: FieldChange | NewObject | DropObject, dest: Destination
+) -> FieldChange | NewObject | DropObject:
+    """Flag a field change whose value is already in place, so no edit (or patch) is made."""
+    if not isinstance(ch, FieldChange) or ch.remove:
+        return ch
+    found, current = get_path(dest.view(ch.doc), ch.path)
+    if not found or current != ch.value or type(current) is not type(ch.value):
+        return ch
+    note = ch.note if "already" in ch.note else f"{ch.doc.ref} already has {ch.path} = {current}."
+    return replace(ch, unchanged=True, note=note)

@@ -160,7 +160,7 @@ class Clause:
             previous clause" ("... and its memory limit to 256Mi").
         container: a container named in the clause, ``"*"`` for all containers, else ``None``.
         namespace: a namespace named in the clause.
-        env: the Kustomize overlay (environment) the clause applies to.
+        envs: the environments (Kustomize overlays) the clause applies to; empty for the base.
         text: the clause as written.
     """
 
@@ -168,8 +168,13 @@ class Clause:
     subject: str
     container: str | None = None
     namespace: str | None = None
-    env: str | None = None
+    envs: tuple[str, ...] = ()
     text: str = ""
+
+    @property
+    def env(self) -> str | None:
+        """The (first) environment, or ``None``."""
+        return self.envs[0] if self.envs else None
 
 
 @dataclass

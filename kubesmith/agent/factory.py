@@ -47,7 +47,8 @@ def build_validators(settings: Settings, repo: Path) -> list[Validator]:
         from kubesmith.tools.schema import SchemaValidator
 
         validators.append(SchemaValidator(settings.schema_, root=repo))
-    if settings.policy.enabled and (settings.policy.packs or settings.policy.folders):
+    policy = settings.policy
+    if policy.enabled and (policy.packs or policy.folders or policy.rego_folders):
         from kubesmith.tools.policy import PolicyValidator
 
         validators.append(PolicyValidator(settings.policy, root=repo))

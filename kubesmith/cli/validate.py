@@ -28,22 +28,11 @@ _SUFFIXES = (".yaml", ".yml", ".json")
 
 
 def build_validators(settings: Settings, root: Path) -> list[Validator]:
-    """The validators ``kubesmith validate`` runs, in order.
+    """The validators ``kubesmith validate`` runs: the same as the agent's (one place decides,
+    :func:`kubesmith.agent.factory.build_validators`), driven by ``settings``."""
+    from kubesmith.agent.factory import build_validators as agent_validators
 
-    The one place to add a validator: the policy engine (``--policies``) and the server-side
-    dry-run (``--dry-run``) append theirs here, driven by ``settings``.
-    """
-    validators: list[Validator] = []
-    if settings.schema_.enabled:
-        from kubesmith.tools.schema import SchemaValidator
-
-        validators.append(SchemaValidator(settings.schema_, root=root))
-    policy = settings.policy
-    if policy.enabled and (policy.packs or policy.folders or policy.rego_folders):
-        from kubesmith.tools.policy import PolicyValidator
-
-        validators.append(PolicyValidator(policy, root=root))
-    return validators
+    return agent_validators(settings, root)
 
 
 def discover(paths: Sequence[Path], repo: Path, settings: Settings) -> list[tuple[str, Path]]:
@@ -180,7 +169,7 @@ def run_validators(
     "or 'none'; default: policy.packs in .kubesmith.yaml.",
 )
 @handle_errors
-def command(  # noqa: PLR0917 - click passes each option as a parameter
+def command(
     paths: tuple[Path, ...],
     repo: Path,
     output: str,

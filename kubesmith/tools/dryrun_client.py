@@ -2,10 +2,12 @@
 
 kubesmith points at people's real clusters. A bug elsewhere (a missing ``dry_run`` argument, a
 future feature calling the wrong method) must not be able to change anything there, so the
-guarantee is enforced where every request leaves the process: the REST layer under
-``ApiClient``. It lets through ``GET``/``HEAD``/``OPTIONS`` and requests whose query carries
-``dryRun=All`` (every ``dryRun`` value must be ``All``), and raises :class:`WriteRefused` for
-anything else *before* a byte is sent.
+guarantee is enforced where requests leave the process, twice: in ``ApiClient.call_api`` and
+in the REST layer under it. Both let through ``GET``/``HEAD``/``OPTIONS`` and requests whose
+query carries ``dryRun=All`` (every ``dryRun`` value must be ``All``), and raise
+:class:`WriteRefused` for anything else *before* a byte is sent. Reads that act (``exec``,
+``attach``, ``portforward``, ``proxy`` subresources) are refused too, and the client's transport
+cannot be swapped out (the websocket ``stream`` helper tries to, and is refused).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from kubernetes.client import rest
 from kubesmith.errors import ConfigError, ToolError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ACTING_SUBRESOURCES = frozenset({"exec", "attach", "portforward", "proxy"})
+"""Subresources that run something in the cluster even when reached with ``GET``."""
 
 
 class WriteRefused(ToolError):
@@ -38,16 +42,35 @@ def check_request(method: str, url: str) -> None:
         WriteRefused: for a mutating method without ``dryRun=All`` in the URL's query.
     """
     verb = method.upper()
+    path = urlsplit(url).path
+    sub = _subresource(path)
+    if sub in ACTING_SUBRESOURCES:
+        raise WriteRefused(f"refused {verb} {path}: the {sub} subresource acts in the cluster")
     if verb in SAFE_METHODS:
         return
     dry = [v for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k == "dryRun"]
     if dry and all(v == "All" for v in dry):
         return
-    path = urlsplit(url).path
     raise WriteRefused(
         f"refused {verb} {path}: kubesmith's cluster client only reads and dry-runs "
         "(the request has no dryRun=All)"
     )
+
+
+def _subresource(path: str) -> str | None:
+    """``exec`` in ``/api/v1/namespaces/a/pods/b/exec``; ``None`` when the path has none."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:1] == ["api"]:
+        rest_of = parts[2:]
+    elif parts[:1] == ["apis"]:
+        rest_of = parts[3:]
+    else:
+        return None
+    if rest_of[:1] == ["namespaces"] and len(rest_of) >= 5:
+        return rest_of[4]
+    if len(rest_of) >= 3:
+        return rest_of[2]
+    return None
 
 
 class ReadOnlyRESTClient(rest.RESTClientObject):
@@ -114,10 +137,30 @@ def read_only_client(
         raise ConfigError(f"cannot load cluster configuration from {where}: {e}") from e
     # One quick retry for a dropped connection; more would multiply the timeout.
     configuration.retries = 1
-    api = k8s_client.ApiClient(configuration)
-    api.rest_client = ReadOnlyRESTClient(configuration, timeout)
-    api.user_agent = "kubesmith-dry-run"
-    return api
+    return ReadOnlyApiClient(configuration, timeout)
+
+
+class ReadOnlyApiClient(k8s_client.ApiClient):
+    """``ApiClient`` whose ``call_api`` checks every request and whose transport is sealed."""
+
+    _SEALED = frozenset({"rest_client", "call_api", "request"})
+
+    def __init__(self, configuration: Any, timeout: float) -> None:
+        super().__init__(configuration)
+        self.rest_client = ReadOnlyRESTClient(configuration, timeout)
+        self.user_agent = "kubesmith-dry-run"
+        self._sealed = True
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in self._SEALED and self.__dict__.get("_sealed"):
+            raise WriteRefused(f"the read-only cluster client's {name} cannot be replaced")
+        super().__setattr__(name, value)
+
+    def call_api(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+        """Check the request (see :func:`check_request`), then send it."""
+        check_request(method, url)
+        base: Any = super().call_api  # untyped in the kubernetes package
+        return base(method, url, *args, **kwargs)
 
 
 def _in_cluster() -> bool:

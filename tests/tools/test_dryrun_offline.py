@@ -121,11 +121,32 @@ def test_reads_and_dry_runs_pass(method: str, url: str) -> None:
         ("PUT", "https://h/api/v1/namespaces/a?dryRun="),
         ("DELETE", "https://h/api/v1/namespaces/a?dryRun=All&dryRun=None"),
         ("delete", "https://h/api/v1/namespaces/a"),
+        ("GET", "https://h/api/v1/namespaces/a/pods/b/exec?command=sh"),
+        ("GET", "https://h/api/v1/namespaces/a/services/b:80/proxy/admin"),
+        ("POST", "https://h/api/v1/namespaces/a/pods/b/portforward?dryRun=All"),
+        ("GET", "https://h/api/v1/nodes/n1/proxy/metrics"),
     ],
 )
 def test_writes_are_refused(method: str, url: str) -> None:
     with pytest.raises(WriteRefused, match="refused"):
         check_request(method, url)
+
+
+def test_reading_an_object_named_like_a_subresource_is_fine() -> None:
+    check_request("GET", "https://h/api/v1/namespaces/a/configmaps/proxy")
+    check_request("GET", "https://h/apis/apps/v1/namespaces/exec/deployments/attach")
+
+
+def test_transport_cannot_be_swapped(tmp_path: Path) -> None:
+    """The websocket helper (`kubernetes.stream`) swaps `call_api`; the sealed client refuses."""
+    from kubernetes.stream import stream
+
+    kubeconfig = _kubeconfig(tmp_path / "kc", f"https://127.0.0.1:{_closed_port()}")
+    api = read_only_client(kubeconfig, timeout=1)
+    with pytest.raises(WriteRefused, match="cannot be replaced"):
+        api.rest_client = None
+    with pytest.raises(WriteRefused):
+        stream(k8s.CoreV1Api(api).connect_get_namespaced_pod_exec, "p", "ns", command=["sh"])
 
 
 def test_client_refuses_writes_before_sending(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ overlay's patch, its ``images:`` list, or a new patch file).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -142,3 +143,49 @@ def drop_path(obj: dict[str, Any], path: str) -> None:
             for it in parent
             if not (isinstance(it, dict) and _text(it.get(last.key)) == last.value)
         ]
+
+
+def tidy(value: Any) -> Any:
+    """Scalars before mappings and lists at every level (``replicas`` above ``template``),
+    otherwise in the order the edits came, so a new patch reads like a hand-written one."""
+    if isinstance(value, list):
+        return [tidy(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    simple = {k: v for k, v in value.items() if not isinstance(v, (dict, list))}
+    nested = {k: tidy(v) for k, v in value.items() if isinstance(v, (dict, list))}
+    head = {k: simple.pop(k) for k in ("apiVersion", "kind") if k in simple}
+    return {
+        **head,
+        **({"metadata": nested.pop("metadata")} if "metadata" in nested else {}),
+        **simple,
+        **nested,
+    }
+
+
+def merge(base: Any, patch: Any) -> Any:
+    """A small strategic merge: maps merge, lists of named items merge by name, null deletes."""
+    if isinstance(base, dict) and isinstance(patch, dict):
+        for k, v in patch.items():
+            if v is None:
+                base.pop(k, None)
+            elif k in base:
+                base[k] = merge(base[k], v)
+            else:
+                base[k] = copy.deepcopy(v)
+        return base
+    if (
+        isinstance(base, list)
+        and isinstance(patch, list)
+        and all(isinstance(i, dict) and "name" in i for i in [*base, *patch])
+    ):
+        by_name = {i["name"]: i for i in base}
+        for item in patch:
+            if item.get("$patch") == "delete":
+                base = [b for b in base if b["name"] != item["name"]]
+            elif item["name"] in by_name:
+                merge(by_name[item["name"]], item)
+            else:
+                base.append(copy.deepcopy(item))
+        return base
+    return copy.deepcopy(patch)

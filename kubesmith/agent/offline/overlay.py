@@ -24,10 +24,11 @@ from kubesmith.agent.offline.changes import (
     FieldChange,
     NewObject,
     drop_path,
+    merge,
     put_path,
+    tidy,
 )
 from kubesmith.agent.offline.resolve import containers_of
-from kubesmith.errors import ReferenceError_
 from kubesmith.model import (
     AddResource,
     DeleteResource,
@@ -97,7 +98,7 @@ class Destination:
         obj = copy.deepcopy(doc.obj)
         patch = self.patch_of(doc)
         if patch is not None:
-            _merge(obj, patch.obj)
+            merge(obj, patch.obj)
         for c in containers_of(obj, doc.ref.kind):
             c["image"] = self._rendered_image(str(c.get("image", "")))
         return obj
@@ -178,7 +179,7 @@ class Destination:
             doc = next(d for d in self.ws.find(kind=kind, name=name) if not d.is_patch)
             fname = posixpath.basename(self._patch_file(doc))
             out.append(
-                AddResource(posixpath.join(self.kust.dir if self.kust else "", fname), _tidy(obj))
+                AddResource(posixpath.join(self.kust.dir if self.kust else "", fname), tidy(obj))
             )
             out.append(
                 SetField(
@@ -259,48 +260,6 @@ class Destination:
         return edits
 
 
-def overlay_for(ws: Workspace, doc: Document, candidates: list[Kustomization]) -> Kustomization:
-    """The overlay among ``candidates`` (all named after one environment) that renders ``doc``.
-
-    A repository with several applications has several ``overlays/prod``; the right one is the
-    one whose bases (followed recursively) list the document's file.
-
-    Raises:
-        ReferenceError_: no candidate renders the document, or several do.
-    """
-    by_dir = {k.dir: k for k in ws.kustomizations}
-    hits = []
-    for k in candidates:
-        seen: set[str] = set()
-        todo = [k]
-        files: set[str] = set()
-        while todo:
-            cur = todo.pop()
-            if cur.dir in seen:
-                continue
-            seen.add(cur.dir)
-            files.update(cur.resources)
-            todo.extend(by_dir[b] for b in cur.bases if b in by_dir)
-        if doc.file in files:
-            hits.append(k)
-    if len(hits) == 1:
-        return hits[0]
-    env = candidates[0].name
-    if not hits:
-        raise ReferenceError_(
-            f"no {env!r} overlay renders {doc.ref} ({doc.file}); overlays named {env!r}: "
-            + ", ".join(k.file for k in candidates),
-            reference=env,
-            candidates=[k.file for k in candidates],
-        )
-    raise ReferenceError_(
-        f"several {env!r} overlays render {doc.ref}: {', '.join(k.file for k in hits)}; "
-        f"edit one by naming its patch file",
-        reference=env,
-        candidates=[k.file for k in hits],
-    )
-
-
 def _direct(ch: FieldChange | NewObject | DropObject) -> Edit:
     if isinstance(ch, NewObject):
         return AddResource(ch.owner.file, ch.manifest)
@@ -337,49 +296,3 @@ def _lower(note: str) -> str:
     """Continue a sentence after "In prod: " (verbs lowercased, names kept as written)."""
     note = note.rstrip(".")
     return note[:1].lower() + note[1:] if note.startswith(_VERBS) else note
-
-
-def _tidy(value: Any) -> Any:
-    """Scalars before mappings and lists at every level (``replicas`` above ``template``),
-    otherwise in the order the edits came, so a new patch reads like a hand-written one."""
-    if isinstance(value, list):
-        return [_tidy(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    simple = {k: v for k, v in value.items() if not isinstance(v, (dict, list))}
-    nested = {k: _tidy(v) for k, v in value.items() if isinstance(v, (dict, list))}
-    head = {k: simple.pop(k) for k in ("apiVersion", "kind") if k in simple}
-    return {
-        **head,
-        **({"metadata": nested.pop("metadata")} if "metadata" in nested else {}),
-        **simple,
-        **nested,
-    }
-
-
-def _merge(base: Any, patch: Any) -> Any:
-    """A small strategic merge: maps merge, lists of named items merge by name, null deletes."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        for k, v in patch.items():
-            if v is None:
-                base.pop(k, None)
-            elif k in base:
-                base[k] = _merge(base[k], v)
-            else:
-                base[k] = copy.deepcopy(v)
-        return base
-    if (
-        isinstance(base, list)
-        and isinstance(patch, list)
-        and all(isinstance(i, dict) and "name" in i for i in [*base, *patch])
-    ):
-        by_name = {i["name"]: i for i in base}
-        for item in patch:
-            if item.get("$patch") == "delete":
-                base = [b for b in base if b["name"] != item["name"]]
-            elif item["name"] in by_name:
-                _merge(by_name[item["name"]], item)
-            else:
-                base.append(copy.deepcopy(item))
-        return base
-    return copy.deepcopy(patch)

@@ -12,7 +12,8 @@ from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, 
 from kubesmith.agent.offline.grammar import ENV_ALIASES, NotUnderstood, parse_intent
 from kubesmith.agent.offline.help import not_understood
 from kubesmith.agent.offline.kinds import SCALABLE_KINDS, SELECTOR_KINDS, WORKLOAD_KINDS
-from kubesmith.agent.offline.overlay import Destination, overlay_for
+from kubesmith.agent.offline.overlay import Destination
+from kubesmith.agent.offline.overlay_select import overlay_for
 from kubesmith.agent.offline.resolve import Resolver, describe
 from kubesmith.agent.offline.specs import (
     Autoscale,

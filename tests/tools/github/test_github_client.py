@@ -44,3 +44,15 @@ def test_status_permission_and_paginated_files(gh: GitHubHarness) -> None:
     pages = [s for s in gh.sent if s.path.endswith("/files")]
     assert pages[0].query == {"per_page": "100"}
     assert pages[1].query == {"per_page": "100", "page": "2"}
+
+
+def test_file_text_reads_the_base_branch_and_none_when_missing(gh: GitHubHarness) -> None:
+    with gh.cassette("contents") as cassette:
+        client = gh.client()
+        config = client.file_text(".kubesmith.yaml", "main")
+        missing = client.file_text("missing.yaml", "main")
+    assert cassette.all_played
+    assert config == "policy:\n  packs: [pss-restricted]\n"
+    assert missing is None
+    assert gh.sent[0].query == {"ref": "main"}
+    assert gh.sent[0].headers["accept"] == "application/vnd.github.raw+json"

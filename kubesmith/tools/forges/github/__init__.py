@@ -12,7 +12,7 @@ from kubesmith.tools.forges.github.client import (
 )
 from kubesmith.tools.forges.github.forge import GitHubForge
 from kubesmith.tools.forges.github.http import GitHubAPIError, GitHubHTTP, NotFound
-from kubesmith.tools.forges.github.push import Pusher, PushResult
+from kubesmith.tools.forges.github.push import Pusher, PushResult, auth_env
 from kubesmith.tools.forges.github.remote import RepoSlug, parse_remote_url, parse_slug
 from kubesmith.tools.forges.github.sync import read_outcome, sync_outcomes
 
@@ -27,6 +27,7 @@ __all__ = [
     "Pusher",
     "RepoSlug",
     "TokenAuth",
+    "auth_env",
     "auth_from_env",
     "client_from_settings",
     "marker_comment",

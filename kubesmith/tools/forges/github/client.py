@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from kubesmith.errors import ConfigError, ForgeError
 from kubesmith.tools.forges.github.auth import AppAuth, auth_from_env
-from kubesmith.tools.forges.github.http import DEFAULT_API_URL, GitHubHTTP
+from kubesmith.tools.forges.github.http import DEFAULT_API_URL, GitHubHTTP, NotFound
 from kubesmith.tools.forges.github.remote import RepoSlug, parse_remote_url, parse_slug
 
 JSONObject = dict[str, Any]
@@ -79,6 +79,22 @@ class GitHubClient:
             body["target_url"] = target_url
         data: JSONObject = self.http.json("POST", f"{self._repo}/statuses/{sha}", json=body)
         return data
+
+    def file_text(self, path: str, ref: str) -> str | None:
+        """A file's text at ``ref`` (a branch or commit), or None when it does not exist there.
+
+        The bot reads ``.kubesmith.yaml`` from the base branch this way, never from a PR head.
+        """
+        try:
+            response = self.http.request(
+                "GET",
+                f"{self._repo}/contents/{path.lstrip('/')}",
+                params={"ref": ref},
+                accept="application/vnd.github.raw+json",
+            )
+        except NotFound:
+            return None
+        return response.text
 
     def compare_diff(self, base: str, head: str) -> str:
         """The unified diff between two commits, as GitHub computes it."""

@@ -21,9 +21,9 @@ from kubesmith.workspace import Workspace
 
 INTENTS = {
     "scale_by_name_ms": "scale svc-1234 to 3",
-    "two_requests_ms": "set svc-77 replicas to 2 and its memory limit to 1Gi",
+    "two_requests_ms": "set svc-77 replicas to 5 and its memory limit to 1Gi",
     "hpa_ms": "autoscale svc-42 from 2 to 10 at 70% cpu",
-    "label_selection_ms": "scale all frontend deployments in namespace team-3 to 2",
+    "label_selection_ms": "scale all frontend deployments in namespace team-3 to 4",
 }
 
 

@@ -2,8 +2,8 @@
 
 Layout: ``text``/``grammar``/``intents_*`` parse an intent into clauses (``specs``); ``resolve``
 finds the resources a clause names; ``build_*`` turn a clause into changes; ``overlay`` decides
-where each change is written (base, overlay patch, ``images:``, new patch file); ``planner``
-ties them together.
+where each change is written (base, overlay patch, ``images:``, new patch file) and
+``overlay_select`` which overlay renders a resource; ``planner`` ties them together.
 """
 
 from kubesmith.agent.offline.planner import OfflinePlanner

@@ -234,6 +234,18 @@ class CelEnvironment:
         return result.plain_value()
 
 
+_SHARED: list[CelEnvironment] = []
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_environment() -> CelEnvironment:
+    """The process-wide environment, so every validator built reuses the compiled programs."""
+    with _SHARED_LOCK:
+        if not _SHARED:
+            _SHARED.append(CelEnvironment())
+        return _SHARED[0]
+
+
 def _compile_error(text: str, rewritten: bool) -> CelCompileError:
     m = _POSITION.search(text)
     if m is None:

@@ -50,9 +50,17 @@ def pack_text(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+_LOADED: dict[str, PolicySet] = {}
+
+
 def load_packs(names: tuple[str, ...] | list[str], env: CelEnvironment) -> PolicySet:
-    """Load the named packs (and what they include)."""
+    """Load the named packs (and what they include); each pack is parsed once per process.
+
+    A :class:`PolicySet` holds no compiled programs, so the cache is valid for any environment.
+    """
     result = PolicySet()
     for name in expand(names):
-        result += load_text(pack_text(name), f"<pack {name}>", env, pack=name)
+        if name not in _LOADED:
+            _LOADED[name] = load_text(pack_text(name), f"<pack {name}>", env, pack=name)
+        result += _LOADED[name]
     return result

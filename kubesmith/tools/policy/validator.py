@@ -16,7 +16,7 @@ from typing import Any
 from kubesmith.config import PolicyExemption, PolicySettings
 from kubesmith.errors import UsageError
 from kubesmith.model import Finding, Manifest, Severity
-from kubesmith.tools.policy.celenv import CelEnvironment
+from kubesmith.tools.policy.celenv import shared_environment
 from kubesmith.tools.policy.evaluator import Evaluator, Violation
 from kubesmith.tools.policy.loader import load_folder
 from kubesmith.tools.policy.matching import Kinds
@@ -54,7 +54,7 @@ class PolicyValidator:
     def __init__(self, settings: PolicySettings, root: Path) -> None:
         self.settings = settings
         self.root = root
-        env = CelEnvironment()
+        env = shared_environment()
         policies = load_packs(settings.packs, env)
         for folder in settings.folders:
             path = (root / folder).resolve()

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from kubesmith.errors import ManifestError, ToolError
 from kubesmith.model import Finding, from_json, to_json
-from kubesmith.tools.schema.kubeconform import Signature, result_signature, signature
+from kubesmith.tools.schema.kubeconform import Signature, result_signature
 from kubesmith.tools.schema.kubeconform_output import verdict_from_result
 from kubesmith.tools.schema.located import LocatedDocument, parse_documents
 from kubesmith.tools.schema.validator import NAME, SchemaValidator, is_kustomization
@@ -52,7 +54,7 @@ def _note(file: str, message: str, severity: str = "info", line: int | None = No
     return Finding(NAME, severity, message, file=file, line=line, rule=rule)  # type: ignore[arg-type]
 
 
-def _parse(f: SourceFile, raw: bytes) -> list[LocatedDocument] | Finding:
+def _parse(f: SourceFile, raw: bytes, lazy: bool = False) -> list[LocatedDocument] | Finding:
     if b"\0" in raw:
         return _note(f.rel, "binary file: skipped")
     try:
@@ -60,7 +62,7 @@ def _parse(f: SourceFile, raw: bytes) -> list[LocatedDocument] | Finding:
     except UnicodeDecodeError:
         return _note(f.rel, "not UTF-8 text: skipped")
     try:
-        return parse_documents(text, f.rel, f.is_patch)
+        return parse_documents(text, f.rel, f.is_patch, lazy=lazy)
     except ManifestError as e:
         if "{{" in text:
             return _note(f.rel, "a template (Helm/Go), not plain YAML: skipped")
@@ -196,19 +198,23 @@ def _use_results(
     )
     if not plain or not results:
         return False
-    parsed = _parse(f, raw)
+    parsed = _parse(f, raw, lazy=True)
     if isinstance(parsed, Finding):
         return False
     queues: dict[Signature, list[LocatedDocument]] = defaultdict(list)
     for d in parsed:
-        queues[signature(d.obj)].append(d)
+        name = d.scalar("metadata", "name")
+        queues[(d.scalar("apiVersion"), d.scalar("kind"), name)].append(d)
     out: list[Finding] = []
-    for r in results:
-        queue = queues.get(result_signature(r))
-        if not queue:
-            return False
-        doc = queue.pop(0)
-        out.extend(validator.findings_for(doc, verdict_from_result(r, doc.obj)))
+    try:
+        for r in results:
+            queue = queues.get(result_signature(r))
+            if not queue:
+                return False
+            doc = queue.pop(0)
+            out.extend(validator.findings_for(doc, verdict_from_result(r, doc.node)))
+    except yaml.YAMLError:
+        return False
     findings[f.rel] = out
     return True
 

@@ -53,13 +53,16 @@ class KubeconformRun:
     strict: bool = True
     kube_version: str | None = None
     timeout_s: float = DEFAULT_TIMEOUT_S
-    workers: int = max(os.cpu_count() or 1, 1)
+    workers: int | None = None
+    """kubeconform's ``-n`` (goroutines); None keeps its default."""
 
     def command(self, paths: Sequence[str]) -> list[str]:
         """The exact command line (tests assert it names no network location)."""
         if not self.locations:
             raise ToolError("refusing to run kubeconform without a local schema location")
-        cmd = [str(self.binary), "-output", "json", "-summary", "-n", str(self.workers)]
+        cmd = [str(self.binary), "-output", "json", "-summary"]
+        if self.workers:
+            cmd += ["-n", str(self.workers)]
         for loc in self.locations:
             if "://" in loc or loc == "default":
                 raise ToolError(f"refusing a non-local kubeconform schema location: {loc}")

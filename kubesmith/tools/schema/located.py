@@ -9,7 +9,8 @@ keys, using libyaml's composer (positions) — the workspace's editor is not nee
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import yaml
@@ -26,25 +27,65 @@ MAX_NODES = 500_000
 """A document expanding to more nodes than this (a YAML alias bomb) is refused, not walked."""
 
 
+_LAZY: Any = object()
+
+
 @dataclass(frozen=True)
 class LocatedDocument:
-    """One YAML document of a file, with its node tree (implements ``model.Manifest``)."""
+    """One YAML document of a file, with its node tree (implements ``model.Manifest``).
+
+    ``obj_`` may be left out: the value is then built from the node tree on first use (the CLI
+    only needs the values of the few documents kubeconform flagged, and positions for the rest).
+    """
 
     file: str
     index: int
     node: yaml.Node | None
-    obj_: Any
+    obj_: Any = _LAZY
     is_patch: bool = False
-    duplicate_keys: list[tuple[str, int]] = field(default_factory=list)
+
+    @cached_property
+    def value(self) -> Any:
+        """The document's value (any YAML value).
+
+        Raises:
+            yaml.YAMLError: when a lazily built value cannot be constructed.
+        """
+        if self.obj_ is not _LAZY:
+            return self.obj_
+        return _construct(self.node)
 
     @property
     def obj(self) -> dict[str, Any]:
         """The parsed document (``{}`` when it is not a mapping)."""
-        return self.obj_ if isinstance(self.obj_, dict) else {}
+        value = self.value
+        return value if isinstance(value, dict) else {}
+
+    @cached_property
+    def duplicate_keys(self) -> list[tuple[str, int]]:
+        """Mapping keys written twice, as (field path, line of the repeated key)."""
+        return duplicate_keys(self.node)
+
+    def scalar(self, *path: str) -> str:
+        """The text of the scalar at ``path`` (``""`` when absent), read from the nodes only."""
+        node = self.node
+        for seg in path:
+            found = _child(node, seg)
+            if found is None:
+                return ""
+            node = found[1]
+        return node.value if isinstance(node, yaml.ScalarNode) else ""
 
     @property
     def ref(self) -> ResourceRef:
-        """The object's identity."""
+        """The object's identity (read from the nodes while the value is not built)."""
+        if self.obj_ is _LAZY and "value" not in self.__dict__:
+            return ResourceRef(
+                api_version=self.scalar("apiVersion"),
+                kind=self.scalar("kind"),
+                name=self.scalar("metadata", "name"),
+                namespace=self.scalar("metadata", "namespace") or None,
+            )
         return ResourceRef.from_object(self.obj)
 
     @property
@@ -125,8 +166,19 @@ def expanded_size_exceeds(obj: Any, limit: int = MAX_NODES) -> bool:
     return False
 
 
-def parse_documents(text: str, file: str, is_patch: bool = False) -> list[LocatedDocument]:
-    """Every document of ``text`` with positions; empty documents are kept as ``None`` nodes.
+def _construct(node: yaml.Node | None) -> Any:
+    if node is None:
+        return None
+    return yaml.constructor.SafeConstructor().construct_document(node)
+
+
+def parse_documents(
+    text: str, file: str, is_patch: bool = False, *, lazy: bool = False
+) -> list[LocatedDocument]:
+    """Every document of ``text`` with positions.
+
+    Args:
+        lazy: build values on first use instead of now (``value`` may then raise).
 
     Raises:
         ManifestError: when the text is not valid YAML (with the line of the problem).
@@ -134,9 +186,8 @@ def parse_documents(text: str, file: str, is_patch: bool = False) -> list[Locate
     docs: list[LocatedDocument] = []
     try:
         for index, node in enumerate(_compose_all(text)):
-            constructor = yaml.constructor.SafeConstructor()
-            obj = constructor.construct_document(node) if node is not None else None
-            docs.append(LocatedDocument(file, index, node, obj, is_patch, duplicate_keys(node)))
+            obj = _LAZY if lazy else _construct(node)
+            docs.append(LocatedDocument(file, index, node, obj, is_patch))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise ManifestError(

@@ -56,7 +56,7 @@ def _finding(m: Manifest, severity: str, message: str, rule: str, path: Any = ()
         message=message,
         file=m.file,
         line=m.line_of(segments) if segments else m.line,
-        ref=m.ref if m.obj.get("kind") and m.ref.name else None,
+        ref=ref if (ref := m.ref).kind and ref.name else None,
         path=format_path(segments) if segments else None,
         rule=rule,
     )
@@ -312,9 +312,9 @@ class SchemaValidator:
         if verdict.status == "valid":
             return []
         if verdict.status == "no-schema":
-            obj = m.obj
+            ref = m.ref
             msg = (
-                f"no schema for {obj.get('apiVersion')} {obj.get('kind')}: not validated "
+                f"no schema for {ref.api_version} {ref.kind}: not validated "
                 "(add its CustomResourceDefinition to the repository or to schema.crd_dirs)"
             )
             return [_finding(m, "warning", msg, RULE_NO_SCHEMA)]

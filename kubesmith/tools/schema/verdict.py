@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import yaml
+
 Status = Literal["valid", "invalid", "no-schema", "error"]
 
 RULE_TYPE = "schema/type"
@@ -69,20 +71,32 @@ VALID = Verdict("valid")
 def pointer_segments(pointer: str, obj: Any) -> tuple[str | int, ...]:
     """A JSON pointer (``/spec/containers/0``) → segments, with list indexes as ints.
 
-    Whether ``0`` is an index or a map key is decided by the document itself.
+    Whether ``0`` is an index or a map key is decided by the document itself: ``obj`` is its
+    value or its YAML node tree (which spares building the value just to read a path).
     """
     segments: list[str | int] = []
     node = obj
     for raw in pointer.split("/")[1:] if pointer else []:
         token = raw.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, list) and token.isdigit():
+        items = node.value if isinstance(node, yaml.SequenceNode) else node
+        if isinstance(items, list) and token.isdigit():
             index = int(token)
             segments.append(index)
-            node = node[index] if index < len(node) else None
+            node = items[index] if index < len(items) else None
         else:
             segments.append(token)
-            node = node.get(token) if isinstance(node, dict) else None
+            node = _member(node, token)
     return tuple(segments)
+
+
+def _member(node: Any, key: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(key)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if isinstance(k, yaml.ScalarNode) and k.value == key:
+                return v
+    return None
 
 
 def unknown_fields(path: Sequence[str | int], fields: Sequence[str]) -> list[Violation]:

@@ -9,6 +9,7 @@ manifest's own position data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -58,13 +59,22 @@ def finding(
     path: str | None = None,
     rule: str | None = None,
 ) -> Finding:
-    """A dry-run finding located at ``path`` in ``manifest``."""
+    """A dry-run finding located at ``path`` in ``manifest``.
+
+    A rendered overlay resource (:class:`kubesmith.tools.rendered.RenderedManifest`) locates the
+    path itself, in the patch that sets it or in the base document.
+    """
+    file, line = manifest.file, line_of(manifest, path)
+    locate = getattr(manifest, "locate", None)
+    if locate is not None and path:
+        with contextlib.suppress(Exception):  # keep the document's own location
+            file, line = locate(path)
     return Finding(
         validator=VALIDATOR,
         severity=severity,
         message=message,
-        file=manifest.file,
-        line=line_of(manifest, path),
+        file=file,
+        line=line,
         ref=manifest.ref,
         path=path,
         rule=rule,

@@ -12,6 +12,8 @@ built-in, no CRD) is a ``warning`` — never a silent pass.
 
 from __future__ import annotations
 
+import datetime
+import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +38,25 @@ from kubesmith.tools.schema.verdict import (
 from kubesmith.tools.schema.verdict_cache import VerdictCache, cache_key
 
 NAME = "schema"
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
+
+
+def as_json(obj: dict[str, Any]) -> str:
+    """The document as canonical JSON, as kubeconform reads YAML: timestamps are strings.
+
+    YAML's unquoted ``2024-01-01`` is a date to PyYAML but a string to the API server (and to
+    kubeconform); both engines must see the same thing, and the cache key must be stable.
+    """
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_plain)
+
+
 _KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
@@ -273,13 +294,12 @@ class SchemaValidator:
         return out, True
 
     def _verdicts(self, objs: list[dict[str, Any]]) -> list[Verdict]:
-        import json
-
         context = self.context()
-        keys = [cache_key(context, json.dumps(o, sort_keys=True, default=str)) for o in objs]
+        texts = [as_json(o) for o in objs]
+        keys = [cache_key(context, t) for t in texts]
         cached = self.cache.get_many(keys)
         missing = [i for i, k in enumerate(keys) if k not in cached]
-        fresh = self.check([objs[i] for i in missing])
+        fresh = self.check([json.loads(texts[i]) for i in missing])
         by_index = dict(zip(missing, fresh, strict=True))
         self.cache.put_many(
             {keys[i]: v.to_json() for i, v in by_index.items() if v.status != "error"}

@@ -149,3 +149,17 @@ def test_many_documents_in_one_process(
     )
     # every document has the same signature; each still gets its own verdict and line
     assert sorted(f.line for f in findings) == [5 * i + 4 for i in range(30)]
+
+
+def test_unquoted_timestamps_are_strings_for_both_engines(
+    make_validator: Callable[..., Any], yaml_docs: Callable[..., Any], kubeconform_bin: Path
+) -> None:
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: d\n"
+        "  annotations: {created: 2024-01-01, at: 2024-01-01T10:00:00Z}\n"
+        "data: {day: 2024-01-02, flag: yes}\n"
+    )
+    for engine in ("kubeconform", "embedded"):
+        v = make_validator(engine=engine, kubeconform=kubeconform_bin)
+        findings = v.validate(yaml_docs(text))
+        assert [(f.line, f.path) for f in findings] == [(6, "data.flag")], engine

@@ -211,3 +211,34 @@ def test_stopped_sandbox_is_a_warning(tmp_path: Path, load: Callable[[str], Work
     (f,) = DryRunValidator(sandbox=Sandbox(tmp_path / "never-started")).validate(ws.resources)
     assert f.severity == "warning"
     assert f.message.startswith("dry-run not performed: sandbox in ")
+
+
+def test_cluster_mode_reports_missing_namespaces_and_diffs(
+    kubesmith_sandbox: Sandbox, load: Callable[[str], Workspace]
+) -> None:
+    """The sandbox addressed as a user's cluster (kubeconfig only): nothing is created there."""
+    existing, planned, unknown = _ns(), _ns(), _ns()
+    kubesmith_sandbox.ensure_namespace(existing)
+    text = "---\n".join(
+        [
+            deployment("web", existing),
+            f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {planned}\n",
+            deployment("api", planned),
+            deployment("job", unknown),
+        ]
+    )
+    validator = DryRunValidator(kubesmith_sandbox.kubeconfig)
+    findings = validator.validate(load(text).resources)
+    by_name = {f.ref.name: f for f in findings if f.ref}
+    assert set(by_name) == {"api", "job"}
+    assert all(f.severity == "warning" for f in findings)
+    assert by_name["api"].message.endswith("(this change creates it)")
+    assert by_name["job"].message.endswith("(no manifest here creates it)")
+    assert by_name["job"].path == "metadata.namespace"
+    # Nothing was created: not the namespaces, not the objects.
+    rest = kubesmith_sandbox.rest()
+    assert rest.get(f"/api/v1/namespaces/{planned}").status == 404
+    assert rest.get(f"/apis/apps/v1/namespaces/{existing}/deployments/web").status == 404
+    # Diffs are on by default against a cluster: new objects show as whole additions.
+    assert validator.diffs[f"Deployment/{existing}/web"].startswith("--- /dev/null\n")
+    assert f"Namespace/{planned}" in validator.diffs

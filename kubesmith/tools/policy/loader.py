@@ -29,6 +29,7 @@ from kubesmith.tools.policy.model import (
 )
 
 GROUP = "admissionregistration.k8s.io"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 _ACTIONS = ("Deny", "Warn", "Audit")
 
 
@@ -226,7 +227,7 @@ def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None
     bindings: list[Binding] = []
     params: list[dict[str, Any]] = []
     problems: list[LoadProblem] = []
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         while loader.check_node():
             node = loader.get_node()

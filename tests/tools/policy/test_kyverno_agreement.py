@@ -180,7 +180,7 @@ def run_oracle(root: Path) -> tuple[list[Check], set[str]]:
     """Every mapped Kyverno expectation with the pack's verdict, and the unmapped policies seen."""
     env = CelEnvironment()
     policies = load_packs(PACKS, env)
-    evaluators: dict[int, Evaluator] = {}
+    evaluators: dict[str, Evaluator] = {}
     checks: list[Check] = []
     unmapped: set[str] = set()
     for test_file in sorted(root.rglob(".kyverno-test/kyverno-test.yaml")):
@@ -188,7 +188,8 @@ def run_oracle(root: Path) -> tuple[list[Check], set[str]]:
         objects: list[dict[str, Any]] = []
         for name in test.get("resources") or []:
             text = (test_file.parent / name).read_text(encoding="utf-8")
-            objects += [d for d in yaml.safe_load_all(text) if isinstance(d, dict)]
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            objects += [d for d in yaml.load_all(text, Loader=loader) if isinstance(d, dict)]
         kinds = Kinds.from_objects(objects)
         for result in test.get("results") or []:
             key = (result["policy"], result.get("rule", ""))
@@ -196,9 +197,10 @@ def run_oracle(root: Path) -> tuple[list[Check], set[str]]:
             if eq is None:
                 unmapped.add(result["policy"])
                 continue
-            evaluator = evaluators.get(id(eq))
+            params_key = repr(sorted(eq.params.items()))
+            evaluator = evaluators.get(params_key)
             if evaluator is None:
-                evaluator = evaluators[id(eq)] = Evaluator(policies, env, eq.params)
+                evaluator = evaluators[params_key] = Evaluator(policies, env, eq.params)
             for ref in result["resources"]:
                 name = ref.rpartition("/")[2]
                 obj = next(

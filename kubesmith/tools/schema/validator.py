@@ -139,6 +139,17 @@ class SchemaValidator:
             self._crds[(c.group, c.version, c.kind)] = c
         return bool(found)
 
+    def prepare(self, workspace: Any) -> None:
+        """Learn every CRD of a loaded workspace (the agent loop calls this per loaded base).
+
+        Proposals validate only the documents they touch; custom resources among them need the
+        repository's CRDs, which are usually elsewhere.
+        """
+        for doc in getattr(workspace, "documents", ()):
+            obj = doc.obj
+            if is_crd(obj):
+                self.add_crd(obj)
+
     def _load_crd_dir(self, folder: Path) -> None:
         import yaml
 

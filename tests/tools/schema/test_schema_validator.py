@@ -178,3 +178,25 @@ def test_findings_use_the_workspace_document(
     ws = workspace.Workspace.load(repo)
     [f] = make_validator().validate(ws.documents)
     assert (f.file, f.line, f.path) == ("web.yaml", 6, "spec.replicas")
+
+
+def test_prepare_learns_the_workspace_crds(
+    make_validator: Callable[..., Any], make_repo: Callable[..., Any]
+) -> None:
+    workspace = pytest.importorskip("kubesmith.workspace")
+    crd = (
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata: {name: gadgets.example.com}\nspec:\n  group: example.com\n"
+        "  names: {kind: Gadget, plural: gadgets}\n  scope: Namespaced\n  versions:\n"
+        "    - name: v1\n      served: true\n      storage: true\n      schema:\n"
+        "        openAPIV3Schema:\n          type: object\n          properties:\n"
+        "            spec: {type: object, properties: {size: {type: integer}}}\n"
+    )
+    gadget = "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: big}\n"
+    repo = make_repo(files={"crds/gadget.yaml": crd, "apps/g.yaml": gadget})
+    ws = workspace.Workspace.load(repo)
+    v = make_validator()
+    v.prepare(ws)
+    touched = ws.find(kind="Gadget")
+    [f] = v.validate(touched)
+    assert (f.file, f.line, f.path, f.severity) == ("apps/g.yaml", 4, "spec.size", "error")

@@ -100,13 +100,17 @@ class DryRunValidator:
         self.diffs = {}
         self._missing = set()
         wanted = [m for m in manifests if _is_resource(m)]
+        findings: list[Finding] = [
+            finding(m, "not dry-run: server-side apply needs metadata.name", severity="info")
+            for m in manifests
+            if _is_resource(m, named=False) and not _is_resource(m)
+        ]
         if not wanted:
-            return []
+            return findings
         try:
             dyn = self._connect()
         except Exception as e:  # any failure to reach the server means "not checked"
-            return [_not_performed(_why(e), len(wanted))]
-        findings: list[Finding] = []
+            return [*findings, _not_performed(_why(e), len(wanted))]
         targets: list[_Target] = []
         for m in wanted:
             try:
@@ -272,13 +276,18 @@ def _groups(dyn: Any) -> set[str]:
         return set()
 
 
-def _is_resource(m: Manifest) -> bool:
+def _is_resource(m: Manifest, *, named: bool = True) -> bool:
+    """A full resource (not a patch or kustomization) the server could take; ``named``: it also
+    has the ``metadata.name`` server-side apply needs (``generateName`` alone is not enough)."""
     if getattr(m, "is_patch", False):
         return False
     obj = m.obj
     api_version = obj.get("apiVersion")
     kind = obj.get("kind")
-    if not api_version or not kind or not (obj.get("metadata") or {}).get("name"):
+    if not api_version or not kind:
+        return False
+    meta = obj.get("metadata")
+    if named and not (isinstance(meta, dict) and meta.get("name")):
         return False
     return (str(api_version).rpartition("/")[0], kind) not in _SKIP_KINDS
 

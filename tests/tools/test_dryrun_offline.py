@@ -283,3 +283,13 @@ def test_missing_kubeconfig_is_a_warning(tmp_path: Path, shop: Workspace) -> Non
 
 def test_nothing_to_check_needs_no_server(tmp_path: Path) -> None:
     assert DryRunValidator(tmp_path / "nope").validate([]) == []
+
+
+def test_unnamed_resource_is_reported_not_skipped(
+    tmp_path: Path, make_repo: Callable[..., Path]
+) -> None:
+    text = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n"
+    ws = Workspace.load(make_repo(files={"job.yaml": text}))
+    (f,) = DryRunValidator(tmp_path / "nope").validate(ws.resources)
+    assert (f.severity, f.file) == ("info", "job.yaml")
+    assert "metadata.name" in f.message

@@ -212,7 +212,10 @@ def _use_results(
             if not queue:
                 return False
             doc = queue.pop(0)
-            out.extend(validator.findings_for(doc, verdict_from_result(r, doc.node)))
+            notes, go = validator.precheck(doc)  # e.g. a Kustomization kind: a note, not a warning
+            out.extend(notes)
+            if go:
+                out.extend(validator.findings_for(doc, verdict_from_result(r, doc.node)))
     except yaml.YAMLError:
         return False
     findings[f.rel] = out

@@ -239,7 +239,7 @@ class SchemaValidator:
         findings: list[Finding] = []
         todo: list[Manifest] = []
         for m in manifests:
-            notes, go = self._precheck(m)
+            notes, go = self.precheck(m)
             findings.extend(notes)
             if go:
                 todo.append(m)
@@ -263,7 +263,8 @@ class SchemaValidator:
 
         return validate_files(self, [SourceFile(r, p, patch) for r, p, patch in files])
 
-    def _precheck(self, m: Manifest) -> tuple[list[Finding], bool]:
+    def precheck(self, m: Manifest) -> tuple[list[Finding], bool]:
+        """What is known before any engine runs: notes, document errors, and whether to go on."""
         obj = m.obj
         if getattr(m, "is_patch", False):
             msg = "Kustomize patch: a partial resource, not validated on its own"

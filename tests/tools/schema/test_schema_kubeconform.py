@@ -163,3 +163,29 @@ def test_unquoted_timestamps_are_strings_for_both_engines(
         v = make_validator(engine=engine, kubeconform=kubeconform_bin)
         findings = v.validate(yaml_docs(text))
         assert [(f.line, f.path) for f in findings] == [(6, "data.flag")], engine
+
+
+def test_the_file_fast_path_finds_what_the_library_finds(
+    make_validator: Callable[..., Any], tmp_path: Path, kubeconform_bin: Path
+) -> None:
+    from kubesmith.tools.schema.located import parse_documents
+
+    texts = {
+        "broken.yaml": BROKEN.lstrip("\n"),
+        "kustomize-named-otherwise.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+        "kind: Kustomization\nresources: [broken.yaml]\n",
+        "values.yaml": "replicaCount: 2\n",
+        "twice.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: 1}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: 2}\n",
+    }
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text)
+    files = [(name, tmp_path / name, False) for name in texts]
+    fast = make_validator(engine="kubeconform", kubeconform=kubeconform_bin).validate_files(files)
+    docs = [d for name, text in texts.items() for d in parse_documents(text, name)]
+    library = make_validator(engine="kubeconform", kubeconform=kubeconform_bin).validate(docs)
+    assert summary(fast) == summary(library)
+    assert {(f.file, f.line) for f in fast if f.file == "twice.yaml"} == {
+        ("twice.yaml", 4),
+        ("twice.yaml", 9),
+    }

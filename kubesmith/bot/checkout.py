@@ -1,0 +1,149 @@
+"""A pull request on disk: its head checked out, its base beside it, in a per-job folder.
+
+Cloned from the payload's ``clone_url`` with the installation token sent as a header for that
+host only (never written into the clone's config or a URL: :func:`auth_env`). URLs on the local
+disk (``file://`` or a path) are refused unless ``KUBESMITH_ALLOW_FILE_REMOTES=1`` (tests use a
+bare repository on disk as the remote); other schemes than HTTPS/HTTP are refused.
+
+The base commit is checked out too, in its own worktree: the repository's ``.kubesmith.yaml``,
+policy folders and CRDs are read from there — never from the pull request's head, which its
+author controls.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from kubesmith.errors import ForgeError, GitError, UsageError
+from kubesmith.tools.forges.github.push import auth_env
+
+
+def check_clone_url(url: str, allow_file: bool) -> None:
+    """Refuse clone URLs the bot must not fetch from.
+
+    Raises:
+        UsageError: for a local URL (unless allowed) or a scheme other than HTTP(S).
+    """
+    scheme = urlsplit(url).scheme
+    if scheme in ("https", "http"):
+        return
+    if scheme in ("file", "") and allow_file:
+        return
+    if scheme in ("file", ""):
+        raise UsageError(
+            f"refusing to clone {url!r}: local URLs are accepted only with "
+            "KUBESMITH_ALLOW_FILE_REMOTES=1 (for tests)"
+        )
+    raise UsageError(f"refusing to clone {url!r}: only https:// clone URLs are supported")
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """The job's clone: ``head`` (a working tree at the head commit) and ``base`` (a worktree)."""
+
+    head: Path
+    base: Path
+    head_sha: str
+    base_sha: str
+    env: dict[str, str]
+
+    def git(self, *args: str, cwd: Path | None = None) -> str:
+        """Run git in the head clone (with the credentials header); its stdout."""
+        return run_git(cwd or self.head, self.env, *args)
+
+    def changed_files(self) -> list[str]:
+        """Files the pull request adds or modifies (not deletes), relative to the merge base."""
+        merge_base = self.git("merge-base", self.base_sha, self.head_sha).strip()
+        out = self.git(
+            "diff", "--name-only", "--diff-filter=ACMRT", "-z", merge_base, self.head_sha
+        )
+        return sorted(p for p in out.split("\0") if p)
+
+
+def run_git(cwd: Path, env: dict[str, str], *args: str) -> str:
+    """``git args`` in ``cwd``; GitError with git's message (credentials redacted) on failure."""
+    try:
+        proc = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            env={**os.environ, **env},
+            capture_output=True,
+            check=True,
+            timeout=600,
+        )
+    except subprocess.CalledProcessError as e:
+        message = e.stderr.decode(errors="replace").strip()
+        raise GitError(f"git {args[0]} failed: {message}") from None
+    except subprocess.TimeoutExpired as e:
+        raise GitError(f"git {args[0]} timed out") from e
+    return proc.stdout.decode(errors="replace")
+
+
+@contextmanager
+def checkout(
+    folder: Path,
+    url: str,
+    token: str | None,
+    *,
+    head_ref: str,
+    head_sha: str,
+    base_ref: str,
+    base_sha: str,
+    allow_file: bool = False,
+) -> Iterator[Checkout]:
+    """Fetch the pull request's two branches into ``folder`` (emptied first), then clean up.
+
+    Raises:
+        UsageError: for a clone URL the bot refuses.
+        ForgeError: when the commits cannot be fetched.
+    """
+    check_clone_url(url, allow_file)
+    if folder.exists():
+        shutil.rmtree(folder)  # left over from a crash: start clean
+    head, base = folder / "head", folder / "base"
+    head.mkdir(parents=True)
+    env = auth_env(url, token)
+    env.setdefault("GIT_TERMINAL_PROMPT", "0")
+    try:
+        run_git(head, env, "init", "-q")
+        run_git(head, env, "remote", "add", "origin", url)
+        refspecs = {f"+refs/heads/{r}:refs/remotes/origin/{r}" for r in (head_ref, base_ref) if r}
+        try:
+            run_git(head, env, "fetch", "-q", "--no-tags", "origin", *sorted(refspecs))
+        except GitError as e:
+            raise ForgeError(f"cannot fetch the pull request from {_safe(url)}: {e}") from None
+        for sha in (head_sha, base_sha):
+            if not _has(head, env, sha):
+                try:  # the branch moved on: ask for the commit itself
+                    run_git(head, env, "fetch", "-q", "--no-tags", "origin", sha)
+                except GitError as e:
+                    raise ForgeError(f"commit {sha[:12]} is not on {_safe(url)}: {e}") from None
+        run_git(
+            head, env, "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", head_sha
+        )
+        run_git(head, env, "worktree", "add", "-q", "--detach", str(base), base_sha)
+        yield Checkout(head, base, head_sha, base_sha, env)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _has(repo: Path, env: dict[str, str], sha: str) -> bool:
+    try:
+        run_git(repo, env, "cat-file", "-e", f"{sha}^{{commit}}")
+    except GitError:
+        return False
+    return True
+
+
+def _safe(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password or parts.username:
+        return parts._replace(netloc=parts.hostname or "").geturl()
+    return url

@@ -1,0 +1,139 @@
+"""Running one job: validate a pull request, run a ``/kubesmith`` command, record an outcome.
+
+Every handler is safe to run twice (a crash mid-job, a retry): comments are upserted by marker,
+the commit status is simply set again, pull requests are found by branch, outcomes merge.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from kubesmith.bot import comments
+from kubesmith.bot.checkout import checkout
+from kubesmith.bot.config import BotConfig
+from kubesmith.bot.events import IssueCommentEvent, PullRequestEvent, parse
+from kubesmith.bot.queue import Job
+from kubesmith.bot.validation import PullTarget, Verdict, base_settings, validate_checkout
+from kubesmith.config import Settings
+
+if TYPE_CHECKING:
+    from kubesmith.store import Store
+    from kubesmith.tools.forges.github import GitHubClient
+
+log = logging.getLogger(__name__)
+
+ClientFactory = Callable[[str, "int | None"], "GitHubClient"]
+
+
+def default_client_factory(config: BotConfig) -> ClientFactory:
+    """GitHub clients built like the forge's: ``GITHUB_API_URL``, token or App, from ``env``."""
+
+    def make(repo: str, installation: int | None) -> GitHubClient:
+        from kubesmith.tools.forges.github import client_from_settings, parse_slug
+
+        return client_from_settings(
+            Settings(), env=config.env, slug=parse_slug(repo), installation_id=installation
+        )
+
+    return make
+
+
+@dataclass
+class JobContext:
+    """What handlers share: the bot's configuration, the feedback store, GitHub clients."""
+
+    config: BotConfig
+    store_factory: Callable[[], Store]
+    clients: ClientFactory
+
+    _store: Store | None = None
+
+    @property
+    def store(self) -> Store:
+        """The feedback store (opened on first use)."""
+        if self._store is None:
+            self._store = self.store_factory()
+        return self._store
+
+
+def handle(ctx: JobContext, job: Job) -> None:
+    """Run ``job`` (raises on failure; the worker retries or reports)."""
+    typed = parse(job.event, job.payload)
+    if job.kind == "validate" and isinstance(typed, PullRequestEvent):
+        installation = typed.installation.id if typed.installation else None
+        target = PullTarget.from_api(job.payload["pull_request"], typed.repository.full_name)
+        client = ctx.clients(target.repo, installation)
+        try:
+            validate_pull(ctx, client, target, job.id)
+        finally:
+            client.close()
+    elif job.kind == "command" and isinstance(typed, IssueCommentEvent):
+        from kubesmith.bot.commands import run_command
+
+        run_command(ctx, job, typed)
+    elif job.kind == "outcome":
+        from kubesmith.bot.outcomes import record_outcome
+
+        record_outcome(ctx.store, job.event, job.payload)
+    else:
+        log.info("job %s: nothing to do for %s/%s", job.id, job.event, job.kind)
+
+
+def validate_pull(
+    ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: int
+) -> Verdict:
+    """Validate the pull request; upsert the ONE validation comment and set the commit status."""
+    client.create_status(target.head_sha, "pending", description="validating changed manifests")
+    with checkout(
+        ctx.config.work_dir / f"job-{job_id}",
+        target.clone_url,
+        client.token(),
+        head_ref=target.head_ref,
+        head_sha=target.head_sha,
+        base_ref=target.base_ref,
+        base_sha=target.base_sha,
+        allow_file=ctx.config.allow_file_remotes,
+    ) as co:
+        verdict = validate_checkout(co, base_settings(co))
+    body = comments.validation_comment(
+        verdict.findings,
+        verdict.files,
+        head_sha=target.head_sha,
+        blob_url=target.blob_url,
+        validators=verdict.validators,
+    )
+    client.upsert_comment(target.number, body, comments.VALIDATION_MARKER)
+    state, description = comments.status_of(verdict.findings, len(verdict.files))
+    client.create_status(target.head_sha, state, description=description)  # type: ignore[arg-type]
+    return verdict
+
+
+def report_failure(ctx: JobContext, job: Job, error: BaseException) -> None:
+    """Tell the pull request that a job failed for good (after the queue's retries)."""
+    payload: dict[str, Any] = job.payload
+    repo = str((payload.get("repository") or {}).get("full_name") or "")
+    installation = (payload.get("installation") or {}).get("id")
+    if job.kind == "validate":
+        pull = payload.get("pull_request") or {}
+        number, what = int(pull.get("number") or 0), "validate this pull request"
+        marker = comments.VALIDATION_MARKER
+    elif job.kind == "command":
+        number = int((payload.get("issue") or {}).get("number") or 0)
+        comment_id = int((payload.get("comment") or {}).get("id") or 0)
+        what, marker = "run this command", comments.reply_marker(comment_id)
+    else:
+        return
+    if not repo or not number:
+        return
+    client = ctx.clients(repo, int(installation) if installation else None)
+    try:
+        client.upsert_comment(number, comments.failure_comment(what, error), marker)
+        if job.kind == "validate":
+            sha = str(((payload.get("pull_request") or {}).get("head") or {}).get("sha") or "")
+            if sha:
+                client.create_status(sha, "error", description=f"kubesmith failed: {error}")
+    finally:
+        client.close()

@@ -31,6 +31,7 @@ def cli() -> None:
 def _register() -> None:
     # Imported here so `kubesmith --version` stays fast and commands load their own dependencies.
     from kubesmith.cli import (
+        bot,
         chat,
         doctor,
         evals,
@@ -43,7 +44,8 @@ def _register() -> None:
         validate,
     )
 
-    for module in (propose, chat, review, validate, evals, tools, doctor, sandbox, rules, feedback):
+    commands = (propose, chat, review, validate, evals, tools, doctor, sandbox, rules, feedback)
+    for module in (*commands, bot):
         cli.add_command(module.command)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from kubesmith.agent.llm import AutoPlanner, LLMPlanner
     from kubesmith.agent.loop import Agent, open_agent, propose
     from kubesmith.agent.offline import OfflinePlanner
     from kubesmith.agent.planner import PlanContext, Planner
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 _LAZY = {
+    "AutoPlanner": "kubesmith.agent.llm",
+    "LLMPlanner": "kubesmith.agent.llm",
     "AddResource": "kubesmith.model",
     "Agent": "kubesmith.agent.loop",
     "Change": "kubesmith.model",
@@ -101,6 +104,7 @@ _LAZY = {
 __all__ = [
     "AddResource",
     "Agent",
+    "AutoPlanner",
     "Change",
     "ChangeSet",
     "ConfigError",
@@ -113,6 +117,7 @@ __all__ = [
     "GitError",
     "IntentNotUnderstood",
     "KubesmithError",
+    "LLMPlanner",
     "LocalForge",
     "Manifest",
     "ManifestError",

@@ -14,6 +14,28 @@ EXAMPLE_REPO = ROOT / "examples" / "manifests"
 CORPORA = ROOT.parent / "shared" / "corpora"
 
 
+# A developer's own configuration must never reach a model or a forge from the test suite.
+_ENVIRONMENT = (
+    "KUBESMITH_MODEL",
+    "KUBESMITH_PLANNER",
+    "KUBESMITH_STORE_URL",
+    "OPENAI_API_KEY",
+    "OPENAI_BASE_URL",
+    "GITHUB_TOKEN",
+    "GH_TOKEN",
+    "GITHUB_API_URL",
+    "GITHUB_REPOSITORY",
+    "LANGSMITH_TRACING",
+    "LANGCHAIN_TRACING_V2",
+)
+
+
+@pytest.fixture(autouse=True)
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in _ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
 def git(repo: Path, *args: str) -> str:
     """Run git in ``repo`` and return its stdout (raises on failure)."""
     return subprocess.run(

@@ -455,3 +455,12 @@ def test_keywords_inside_names_are_names(intent: str, spec: object, subject: str
     clause = one(intent)
     assert clause.spec == spec
     assert clause.subject == subject
+
+
+def test_numbers_and_keywords_inside_names() -> None:
+    clause = one("set engine-v2-0 memory limit to 1Gi")
+    assert clause.spec == Resources((("limits", "memory", "1Gi"),))
+    assert clause.subject == "engine-v2-0"
+    clause = one("create a service for checkout-service-blue")
+    assert clause.spec == Expose()
+    assert clause.subject == "checkout-service-blue"

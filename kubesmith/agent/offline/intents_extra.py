@@ -127,7 +127,8 @@ def parse_probe(s: Scan, prev: Clause | None) -> Spec | str | None:
 def parse_expose(s: Scan, prev: Clause | None) -> Spec | str | None:
     """``expose catalog on port 8080``, ``create a service for cart``, ``... as NodePort``."""
     del prev
-    if not (s.find(r"\bexpose[ds]?\b") or s.find(r"\b(?:create|add|make|new|give)\b.*\bservice\b")):
+    wants_service = s.find(r"\b(?:create|add|make|new|give)\b.*?\bservice\b")
+    if not (s.find(r"\bexpose[ds]?\b") or wants_service):
         return None
     if s.find(_META_WORD):
         return None

@@ -146,7 +146,7 @@ def parse_resources(s: Scan, prev: Clause | None) -> Spec | str | None:
         return None
     tokens = re.finditer(
         r"\b(?P<res>cpus?|memory|mem|ram)\b|\b(?P<kind>requests?|requested|reservations?|limits?|limited)\b"
-        rf"|(?<![\w.])(?P<q>\d+(?:\.\d+)?(?:\s*(?:{_UNITS})\b)?)(?![\w.%])",
+        rf"|(?<![\w.-])(?P<q>\d+(?:\.\d+)?(?:\s*(?:{_UNITS})\b)?)(?![\w.%])",
         s.text,
         re.IGNORECASE,
     )

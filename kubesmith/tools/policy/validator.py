@@ -3,7 +3,8 @@
 The validator is the seam between admission semantics (:mod:`evaluator`) and kubesmith: it skips
 Kustomize patches (partial resources), fills in the namespace a Kustomization gives, applies
 exemptions, maps validation actions to severities (Deny → error, Warn → warning, Audit → info) and
-points each finding at the failing field's line.
+points each finding at the failing field's line — for an overlay rendered by Kustomize
+(:class:`kubesmith.tools.rendered.RenderedManifest`), in the patch or base a person edits.
 """
 
 from __future__ import annotations
@@ -114,17 +115,18 @@ class PolicyValidator:
         return out
 
     def _finding(self, m: Manifest, v: Violation) -> Finding:
-        line = m.line
+        file, line = m.file, m.line
         if v.field_path:
+            locate = getattr(m, "locate", None)  # a rendered overlay: the file a person edits
             with contextlib.suppress(UsageError):
-                line = m.line_of(v.field_path)
+                file, line = locate(v.field_path) if locate else (m.file, m.line_of(v.field_path))
         rule = v.policy if v.index < 0 else f"{v.policy}/{v.index}"
         message = v.message if v.outcome == "violation" else f"cannot evaluate: {v.message}"
         return Finding(
             validator=self.name,
             severity=_severity(v.actions),
             message=message,
-            file=m.file,
+            file=file,
             line=line,
             ref=m.ref,
             path=v.field_path,

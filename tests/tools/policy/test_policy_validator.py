@@ -248,3 +248,32 @@ def test_cli_rejects_an_unknown_pack(make_repo: Callable[..., Path]) -> None:
     proc = run_validate(repo, "--policies", "pss-strict")
     assert proc.returncode == 2
     assert "unknown policy pack 'pss-strict'" in proc.stderr
+
+
+@pytest.mark.integration
+def test_rendered_overlay_findings_point_at_the_patch(make_repo: Callable[..., Path]) -> None:
+    from kubesmith.tools.rendered import render_overlay
+    from kubesmith.tools.toolcache import tool_path
+
+    if tool_path("kustomize") is None:
+        pytest.skip("kustomize is not installed (kubesmith tools install kustomize)")
+    repo = make_repo(
+        files={
+            "base/api.yaml": HARDENED,
+            "base/kustomization.yaml": "resources:\n- api.yaml\n",
+            "overlays/prod/patch.yaml": HOST_NETWORK_PATCH.replace(
+                "  name: api\n", "  name: api\n  namespace: shop\n"
+            ),
+            "overlays/prod/kustomization.yaml": "resources:\n- ../../base\n"
+            "patches:\n- path: patch.yaml\n",
+        }
+    )
+    ws = Workspace.load(repo)
+    (prod,) = [k for k in ws.kustomizations if k.dir == "overlays/prod"]
+    rendered = render_overlay(ws, prod)
+    validator = PolicyValidator(PolicySettings(packs=("pss-baseline",)), repo)
+    assert validator.validate(ws.documents) == []  # the base alone is fine
+    (finding,) = validator.validate(rendered)
+    assert finding.rule == "pss-baseline-host-namespaces/0"
+    assert (finding.file, finding.line) == ("overlays/prod/patch.yaml", 9)
+    assert finding.path == "spec.template.spec.hostNetwork"

@@ -29,7 +29,8 @@ from kubesmith.model import PathSegment, format_path, parse_path
 from kubesmith.workspace import yamldata as D
 from kubesmith.workspace.yamlnodes import Chunk, count_breaks, gc_paused, parse_chunk
 from kubesmith.workspace.yamlnodes import split_documents as _split
-from kubesmith.workspace.yamlpos import TextOps, walk
+from kubesmith.workspace.yamlpath import walk
+from kubesmith.workspace.yamlpos import TextOps
 
 __all__ = ["YamlDocument", "YamlFile"]
 

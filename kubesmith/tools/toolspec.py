@@ -118,6 +118,9 @@ DEFAULT_TOOLS: dict[str, ToolSpec] = {
             version="v0.71.1",
             module="github.com/open-policy-agent/conftest",
             package="github.com/open-policy-agent/conftest",
+            ldflags=(
+                "-X github.com/open-policy-agent/conftest/internal/version.Version={version}",
+            ),
             required=False,
             purpose="Rego policies (policy.rego_folders); only for teams that use OPA",
         ),

@@ -81,6 +81,18 @@ def _selects(selector: Any, pods: dict[str, str]) -> bool:
     )
 
 
+def _metadata(doc: Document, name: str) -> dict[str, Any]:
+    """A new object's metadata: its name, the workload's namespace when the workload's own
+    manifest sets one (a Kustomize namespace applies to both anyway), and its app label."""
+    meta: dict[str, Any] = {"name": name}
+    _, namespace = get_path(doc.obj, "metadata.namespace")
+    if namespace:
+        meta["namespace"] = namespace
+    if labels := _owner_labels(doc):
+        meta["labels"] = labels
+    return meta
+
+
 def _owner_labels(doc: Document) -> dict[str, str]:
     """The workload's identifying label, so the new object is found with it (``-l app=x``)."""
     for key in ("app", "app.kubernetes.io/name"):
@@ -175,10 +187,8 @@ def build_expose(
     manifest: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": svc_name},
+        "metadata": _metadata(doc, svc_name),
     }
-    if labels := _owner_labels(doc):
-        manifest["metadata"]["labels"] = labels
     manifest["spec"] = svc_spec
     ports_txt = ", ".join(f"{e['port']}->{e['targetPort']}" for e in wanted)
     kind = f" ({spec.type})" if spec.type else ""
@@ -251,7 +261,7 @@ def build_hpa(
     manifest: dict[str, Any] = {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
-        "metadata": {"name": doc.ref.name},
+        "metadata": _metadata(doc, doc.ref.name),
         "spec": {
             "scaleTargetRef": {
                 "apiVersion": doc.ref.api_version,
@@ -263,8 +273,6 @@ def build_hpa(
             "metrics": metrics,
         },
     }
-    if labels := _owner_labels(doc):
-        manifest["metadata"]["labels"] = labels
     targets = ", ".join(
         f"{m['resource']['name']} {m['resource']['target']['averageUtilization']}%" for m in metrics
     )
@@ -352,11 +360,9 @@ def build_pdb(
     manifest: dict[str, Any] = {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
-        "metadata": {"name": doc.ref.name},
+        "metadata": _metadata(doc, doc.ref.name),
         "spec": {field: value, "selector": {"matchLabels": pods}},
     }
-    if labels := _owner_labels(doc):
-        manifest["metadata"]["labels"] = labels
     note = f"Create PodDisruptionBudget {doc.ref.name} for {doc.ref} with {field} {value}."
     plan.changes.append(NewObject(doc, manifest, note=note))
     return plan

@@ -146,7 +146,8 @@ def _extract(scan: Scan, envs: Mapping[str, str]) -> tuple[tuple[str, ...], str 
             found = tuple(dict.fromkeys(envs[w.lower()] for w in words))
     namespace = None
     if m := scan.take(
-        r"\b(?:in\s+)?(?:the\s+)?namespace\s+([\w-]+)|\b(?:in\s+)?(?:the\s+)?([\w-]+)\s+namespace\b"
+        r"\b(?:in\s+)?(?:the\s+)?namespace\s+[`'\"]?([\w-]+)[`'\"]?"
+        r"|\b(?:in\s+)?(?:the\s+)?[`'\"]?((?!in\b|the\b|a\b)[\w-]+)[`'\"]?\s+namespace\b"
         r"|(?:^|\s)(?:-n|--namespace)[\s=]+([\w-]+)"
     ):
         namespace = next(g for g in m.groups() if g)
@@ -157,7 +158,7 @@ def _extract(scan: Scan, envs: Mapping[str, str]) -> tuple[tuple[str, ...], str 
         container = "*"
     else:
         for pattern in (
-            r"\b(?:in\s+|of\s+|for\s+|on\s+|to\s+)?(?:the\s+)?container\s+([\w-]+)",
+            r"\b(?:in\s+|of\s+|for\s+|on\s+|to\s+)?(?:the\s+)?container\s+[`'\"]?([\w-]+)[`'\"]?",
             r"\b(?:in\s+|of\s+|for\s+|on\s+|to\s+)?(?:the\s+|its\s+)?([\w-]+)\s+container\b",
         ):
             for m in re.finditer(pattern, scan.text, re.IGNORECASE):

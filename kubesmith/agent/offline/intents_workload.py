@@ -44,7 +44,7 @@ def parse_scale(s: Scan, prev: Clause | None) -> Spec | str | None:
     del prev
     if not s.find(r"\b(?:scal(?:e|ed|ing)|replicas?|replica count|double|halve|triple)\b"):
         return None
-    if s.find(_RESOURCE_WORDS + r"|\b(?:limits?|requests?)\b"):
+    if s.find(_RESOURCE_WORDS + r"|\b(?:limits?|requests?|min(?:imum)?|max(?:imum)?)\b"):
         return None
     for word, factor in (("double|twice", 2.0), ("triple", 3.0), ("halve|half", 0.5)):
         if s.take(rf"\b(?:{word})\b(?:\s+the)?"):

@@ -99,7 +99,10 @@ class _Scope:
     def activation(self, params: Any) -> Any:
         key = id(params)
         if key not in self._activations:
-            self._activations[key] = self.env.activation({**self.base, "params": params})
+            try:
+                self._activations[key] = self.env.activation({**self.base, "params": params})
+            except (TypeError, ValueError, RuntimeError) as e:  # a value CEL cannot hold
+                raise _NeedsJson from e
         return self._activations[key]
 
     def with_variables(self, b: _Bound, params: Any) -> tuple[Any, dict[str, Any]] | None:

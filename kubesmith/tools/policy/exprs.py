@@ -12,17 +12,19 @@ _VARIABLE_REF = re.compile(r"\bvariables\.([A-Za-z_]\w*)")
 
 
 def normalize(value: Any) -> Any:
-    """A JSON-shaped copy of ``value``: YAML timestamps become strings, keys become strings.
+    """A JSON-shaped copy of ``value``: YAML timestamps, binary and sets become JSON types.
 
     The API server sees JSON; YAML's implicit dates would otherwise reach CEL as timestamps,
     which cel-expr-python refuses. Only needed for the rare object that has them.
     """
     if isinstance(value, dict):
         return {str(k): normalize(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, list | tuple | set | frozenset):
         return [normalize(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
     return value
 
 

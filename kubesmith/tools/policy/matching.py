@@ -79,9 +79,14 @@ class Kinds:
         for obj in objects:
             if obj.get("kind") != "CustomResourceDefinition":
                 continue
-            spec = obj.get("spec") or {}
-            names = spec.get("names") or {}
-            if names.get("kind") and names.get("plural"):
+            spec = obj.get("spec")
+            names = spec.get("names") if isinstance(spec, dict) else None
+            if (
+                isinstance(spec, dict)
+                and isinstance(names, dict)
+                and names.get("kind")
+                and names.get("plural")
+            ):
                 namespaced = spec.get("scope", "Namespaced") == "Namespaced"
                 custom.append(
                     (str(spec.get("group", "")), names["kind"], names["plural"], namespaced)

@@ -78,15 +78,20 @@ class PolicyValidator:
         docs = [m for m in manifests if not getattr(m, "is_patch", False) and m.obj.get("kind")]
         kinds = Kinds.from_objects(m.obj for m in docs)
         namespaces = {
-            str(m.obj["metadata"]["name"]): m.obj
-            for m in docs
-            if m.obj.get("kind") == "Namespace" and (m.obj.get("metadata") or {}).get("name")
+            m.ref.name: m.obj for m in docs if m.obj.get("kind") == "Namespace" and m.ref.name
         }
         for m in docs:
             skip = {e.policy for e in self.settings.exemptions if _exempted(e, m)}
             obj = _with_namespace(m)
-            for v in self.evaluator.evaluate(obj, kinds, namespaces, skip):
-                findings.append(self._finding(m, v))
+            try:
+                violations = self.evaluator.evaluate(obj, kinds, namespaces, skip)
+            except Exception as e:  # a validator reports, it never raises
+                findings.append(
+                    Finding(self.name, "error", f"policy evaluation failed: {e}", m.file,
+                            m.line, ref=m.ref, rule="policy-engine")
+                )  # fmt: skip
+                continue
+            findings += [self._finding(m, v) for v in violations]
         if self.settings.rego_folders:
             from kubesmith.tools.policy.rego import RegoValidator
 

@@ -277,3 +277,34 @@ def test_rendered_overlay_findings_point_at_the_patch(make_repo: Callable[..., P
     assert finding.rule == "pss-baseline-host-namespaces/0"
     assert (finding.file, finding.line) == ("overlays/prod/patch.yaml", 9)
     assert finding.path == "spec.template.spec.hostNetwork"
+
+
+ODD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: odd.example.com
+spec: [not, a, mapping]
+---
+apiVersion: v1
+kind: Pod
+metadata:
+  name: odd
+  namespace: tools
+  annotations:
+    built: 2024-05-01
+spec:
+  tolerations: !!set {a, b}
+  containers:
+  - name: c
+    image: registry.example.com/c:1.0
+    securityContext:
+      privileged: true
+"""
+
+
+def test_odd_yaml_never_crashes_the_validator(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(files={"odd.yaml": ODD})
+    docs = Workspace.load(repo).documents
+    findings = PolicyValidator(PolicySettings(packs=("pss-baseline",)), repo).validate(docs)
+    assert [f.rule for f in findings] == ["pss-baseline-privileged/0"]

@@ -86,6 +86,18 @@ def recorder() -> vcr.VCR:
     return v
 
 
+def fill(cassette: Any, **values: str) -> Any:
+    """Replace ``__KEY__`` placeholders in the cassette's response bodies with this run's values
+    (the test repository's shas and clone URL); returns the cassette."""
+    for response in cassette.responses:
+        body = response["body"]["string"]
+        text = body.decode() if isinstance(body, bytes) else body
+        for key, value in values.items():
+            text = text.replace(f"__{key.upper()}__", value)
+        response["body"]["string"] = text.encode() if isinstance(body, bytes) else text
+    return cassette
+
+
 @dataclass
 class Sent:
     """One request the bot sent to the GitHub API."""
@@ -172,7 +184,11 @@ class BotServer:
     def _log(self, request: httpx.Request) -> None:
         raw = request.content
         self.sent.append(
-            Sent(request.method, request.url.path.removeprefix("/api/v3"), json.loads(raw) if raw else None)
+            Sent(
+                request.method,
+                request.url.path.removeprefix("/api/v3"),
+                json.loads(raw) if raw else None,
+            )
         )
 
     def client(self, repo: str, installation: int | None) -> GitHubClient:
@@ -245,7 +261,9 @@ class BotServer:
     def queue(self) -> JobQueue:
         return JobQueue.open(f"sqlite:///{self.data_dir / 'kubesmith.db'}")
 
-    def wait_for(self, status: str = "done", count: int = 1, timeout: float = 60) -> list[dict[str, Any]]:
+    def wait_for(
+        self, status: str = "done", count: int = 1, timeout: float = 60
+    ) -> list[dict[str, Any]]:
         """Wait until ``count`` jobs have ``status``; every job then (fails on timeout)."""
         q = self.queue()
         try:

@@ -1,0 +1,112 @@
+"""``/kubesmith <intent>`` and reviewers' verdicts, end to end through the webhook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kubesmith.bot.checkout import check_clone_url
+from kubesmith.errors import UsageError
+from kubesmith.store import Store
+from tests.bot.conftest import BotServer, PullRepo, fill, payload, pr_payload, recorder
+from tests.conftest import git
+
+
+def test_intent_in_a_comment_opens_a_pull_request_into_the_branch(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    bot_server.start()
+    clone_url = pull_repo.bare.as_uri()
+    data = payload(
+        "issue_comment", comment_id=960, login="dana", user_type="User",
+        body="/kubesmith scale checkout to 3", clone_url=clone_url,
+    )  # fmt: skip
+    values = {
+        "head_sha": pull_repo.head_sha,
+        "base_sha": pull_repo.base_sha,
+        "clone_url": clone_url,
+    }
+    with recorder().use_cassette("command_propose.yaml") as cassette:
+        fill(cassette, **values)
+        assert bot_server.post("issue_comment", data).status_code == 202
+        bot_server.wait_for("done", 1)
+        assert cassette.all_played
+    create = next(s for s in bot_server.sent if s.method == "POST" and s.path.endswith("/pulls"))
+    assert create.body["base"] == "break-replicas"
+    branch = create.body["head"]
+    assert branch.startswith("kubesmith/scale-checkout-to-3-")
+    assert "kubesmith-metadata" in create.body["body"]
+    # the branch is on the remote, on top of the pull request's head, with replicas 3
+    assert git(pull_repo.bare, "rev-parse", f"{branch}~1").strip() == pull_repo.head_sha
+    shown = git(pull_repo.bare, "show", f"{branch}:deploy/checkout.yaml")
+    assert "replicas: 3" in shown
+    reply = bot_server.sent[-1].body["body"]
+    assert "pull/12" in reply
+    assert "<!-- kubesmith:reply-960 -->" in reply
+
+
+def _kubesmith_body(proposal: str) -> str:
+    return (
+        "**Intent:** scale checkout to 3\n\n"
+        f'<!-- kubesmith-metadata {{"branch": "kubesmith/scale-checkout-to-3-4f1c2a9", '
+        f'"fingerprint": "", "proposal": "{proposal}"}} -->\n'
+    )
+
+
+def _review(state: str, body: str) -> dict[str, Any]:
+    return payload(
+        "pull_request_review", state=state, body=body, number=12, pr_body=_kubesmith_body("4f1c2a9b7d3e"),
+        head_sha="1" * 40, base_sha="2" * 40,
+    )  # fmt: skip
+
+
+def test_reviews_and_close_of_a_kubesmith_pull_request_become_an_outcome(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    bot_server.start()
+    assert (
+        bot_server.post(
+            "pull_request_review", _review("changes_requested", "Use the internal registry")
+        ).status_code
+        == 202
+    )
+    bot_server.wait_for("done", 1)
+    closed = pr_payload(pull_repo, "closed")
+    closed["pull_request"] |= {
+        "number": 12,
+        "state": "closed",
+        "merged": False,
+        "body": _kubesmith_body("4f1c2a9b7d3e"),
+    }
+    closed["number"] = 12
+    assert bot_server.post("pull_request", closed).status_code == 202
+    bot_server.wait_for("done", 2)
+    with Store.open(f"sqlite:///{bot_server.data_dir / 'kubesmith.db'}") as store:
+        outcomes = store.outcomes(proposal_id="4f1c2a9b7d3e")
+    assert len(outcomes) == 1
+    o = outcomes[0]
+    assert (o.status, o.pr.forge, o.pr.id) == ("rejected", "github", "12")
+    assert o.reason == "Use the internal registry"
+    assert [(c.author, c.verdict) for c in o.comments] == [("erin", "changes_requested")]
+    assert bot_server.sent == []  # all from the payloads: no GitHub request
+
+
+def test_closing_someone_elses_pull_request_is_not_an_outcome(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    bot_server.start()
+    r = bot_server.post("pull_request", pr_payload(pull_repo, "closed"))
+    assert r.status_code == 200
+    assert "ignored" in r.json()
+
+
+def test_local_clone_urls_are_refused_unless_allowed() -> None:
+    with pytest.raises(UsageError, match="KUBESMITH_ALLOW_FILE_REMOTES"):
+        check_clone_url("file:///srv/git/manifests.git", allow_file=False)
+    with pytest.raises(UsageError, match="KUBESMITH_ALLOW_FILE_REMOTES"):
+        check_clone_url("/srv/git/manifests.git", allow_file=False)
+    with pytest.raises(UsageError, match="https"):
+        check_clone_url("ssh://git@ghe.example.com/acme/manifests.git", allow_file=True)
+    check_clone_url("file:///srv/git/manifests.git", allow_file=True)
+    check_clone_url("https://ghe.example.com/acme/manifests.git", allow_file=False)

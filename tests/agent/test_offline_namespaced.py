@@ -77,11 +77,7 @@ def test_hpa_with_min_max_and_target_in_one_sentence(ws: Workspace) -> None:
     (add,) = cs.edits
     assert isinstance(add, AddResource)
     assert add.file == "apps/api.yaml"
-    assert add.manifest["metadata"] == {
-        "name": "api",
-        "namespace": "apps",
-        "labels": {"app": "api"},
-    }
+    assert add.manifest["metadata"] == {"name": "api", "namespace": "apps"}
     assert add.manifest["spec"]["minReplicas"] == 2
     assert add.manifest["spec"]["maxReplicas"] == 5
     assert add.manifest["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 60

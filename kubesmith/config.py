@@ -59,6 +59,8 @@ class PolicyExemption(_Section):
     kind: str | None = None
     name: str | None = None
     namespace: str | None = None
+    images: tuple[str, ...] = ()
+    """Image globs (``ghcr.io/acme/*``): when set, only pods whose every image matches one."""
     reason: str
 
 

@@ -14,11 +14,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kubesmith.config import PolicyExemption, PolicySettings
+from kubesmith.config import PolicySettings
 from kubesmith.errors import UsageError
 from kubesmith.model import Finding, Manifest, Severity
 from kubesmith.tools.policy.celenv import shared_environment
 from kubesmith.tools.policy.evaluator import Evaluator, Violation
+from kubesmith.tools.policy.exemptions import exempted
 from kubesmith.tools.policy.loader import load_folder
 from kubesmith.tools.policy.matching import Kinds
 from kubesmith.tools.policy.model import LoadProblem, PolicySet
@@ -31,15 +32,6 @@ _RANK = {"error": 0, "warning": 1, "info": 2}
 def _severity(actions: Sequence[str]) -> Severity:
     levels = [_SEVERITY[a] for a in actions if a in _SEVERITY] or ["error"]
     return min(levels, key=lambda s: _RANK[s])
-
-
-def _exempted(exemption: PolicyExemption, m: Manifest) -> bool:
-    ref = m.ref
-    return (
-        (exemption.kind is None or exemption.kind == ref.kind)
-        and (exemption.name is None or exemption.name == ref.name)
-        and (exemption.namespace is None or exemption.namespace == ref.namespace)
-    )
 
 
 class PolicyValidator:
@@ -81,8 +73,8 @@ class PolicyValidator:
             m.ref.name: m.obj for m in docs if m.obj.get("kind") == "Namespace" and m.ref.name
         }
         for m in docs:
-            skip = {e.policy for e in self.settings.exemptions if _exempted(e, m)}
             obj = _with_namespace(m)
+            skip = exempted(self.settings.exemptions, m.ref, obj)
             try:
                 violations = self.evaluator.evaluate(obj, kinds, namespaces, skip)
             except Exception as e:  # a validator reports, it never raises

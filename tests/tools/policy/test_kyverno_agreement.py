@@ -24,8 +24,11 @@ import yaml
 if __name__ == "__main__":  # pragma: no cover - script mode: make tests.conftest importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
+from kubesmith.config import PolicyExemption
+from kubesmith.model import ResourceRef
 from kubesmith.tools.policy.celenv import CelEnvironment
 from kubesmith.tools.policy.evaluator import Evaluator
+from kubesmith.tools.policy.exemptions import exempted
 from kubesmith.tools.policy.matching import Kinds
 from kubesmith.tools.policy.packs import load_packs
 from tests.conftest import corpus_dir
@@ -40,11 +43,20 @@ class Equivalent:
     index: int | None = None
     """Only this validation of the (single) policy counts."""
     params: dict[str, Any] = field(default_factory=dict)
-    skip: frozenset[str] = frozenset()
-    """Pack policies exempted, as the Kyverno policy's own exclusions do."""
+    exemptions: tuple[PolicyExemption, ...] = ()
+    """kubesmith exemptions standing for the Kyverno policy's own exclusions."""
 
 
-PSS_SECCOMP = frozenset({"pss-baseline-seccomp", "pss-restricted-seccomp"})
+def exempt(policies: tuple[str, ...], images: tuple[str, ...] = ()) -> tuple[PolicyExemption, ...]:
+    return tuple(
+        PolicyExemption(policy=p, images=images, reason="Kyverno exclusion") for p in policies
+    )
+
+
+PSS_SECCOMP = exempt(("pss-baseline-seccomp", "pss-restricted-seccomp"))
+TEST_NGINX_CAPABILITIES = exempt(
+    ("pss-baseline-capabilities", "pss-restricted-capabilities"), ("ghcr.io/kyverno/test-nginx*",)
+)
 
 MAPPING: dict[tuple[str, str], Equivalent] = {
     ("disallow-capabilities", "adding-capabilities"): Equivalent(("pss-baseline-capabilities",)),
@@ -83,7 +95,10 @@ MAPPING: dict[tuple[str, str], Equivalent] = {
         ("pss-baseline", "pss-restricted")
     ),
     ("podsecurity-subrule-restricted-seccomp", "restricted-exempt-seccomp"): Equivalent(
-        ("pss-baseline", "pss-restricted"), skip=PSS_SECCOMP
+        ("pss-baseline", "pss-restricted"), exemptions=PSS_SECCOMP
+    ),
+    ("podsecurity-subrule-restricted-capabilities", "restricted-exempt-capabilities"): Equivalent(
+        ("pss-baseline", "pss-restricted"), exemptions=TEST_NGINX_CAPABILITIES
     ),
     ("disallow-default-namespace", "validate-namespace"): Equivalent(
         ("best-practices-no-default-namespace",)
@@ -138,8 +153,6 @@ MAPPING: dict[tuple[str, str], Equivalent] = {
 UNMAPPED: dict[str, str] = {
     "disallow-host-ports-range": "Kyverno's variant allows host ports 5000-6000; the Pod Security "
     "Standards (and pss-baseline-host-ports) allow none",
-    "podsecurity-subrule-restricted-capabilities": "exempts one image from a control; kubesmith "
-    "exemptions are per resource, not per image",
     "add-networkpolicy": "a generate rule (creates a NetworkPolicy), not a validation",
     "add-ns-quota": "a generate rule (creates a ResourceQuota and LimitRange), not a validation",
     "add-safe-to-evict": "a mutate rule (adds an annotation), not a validation",
@@ -162,7 +175,8 @@ class Check:
 
 def _verdict(eq: Equivalent, obj: dict[str, Any], evaluator: Evaluator, kinds: Kinds) -> str:
     applied: list[str] = []
-    violations = evaluator.evaluate(obj, kinds, {}, set(eq.skip), applied)
+    skip = exempted(eq.exemptions, ResourceRef.from_object(obj), obj)
+    violations = evaluator.evaluate(obj, kinds, {}, skip, applied)
 
     def counts(name: str, pack: str | None) -> bool:
         return name in eq.policies or (pack is not None and pack in eq.policies)
@@ -247,8 +261,9 @@ def agreement_table(checks: list[Check]) -> str:
         target = ", ".join(eq.policies) + (
             f" (validation {eq.index})" if eq.index is not None else ""
         )
-        if eq.skip:
-            target += " minus " + ", ".join(sorted(eq.skip))
+        for e in eq.exemptions:
+            images = f" for images {', '.join(e.images)}" if e.images else ""
+            target += f", exempt from {e.policy}{images}"
         split = "/".join(str(sum(c.expected == r for c in items)) for r in ("pass", "fail", "skip"))
         agree = sum(c.expected == c.actual for c in items)
         lines.append(

@@ -464,3 +464,20 @@ def test_numbers_and_keywords_inside_names() -> None:
     clause = one("create a service for checkout-service-blue")
     assert clause.spec == Expose()
     assert clause.subject == "checkout-service-blue"
+
+
+def test_a_continuation_takes_only_what_it_needs() -> None:
+    clauses = parse_intent(
+        "create a pdb for checkout, max unavailable 1, scale cart to 3", OVERLAYS
+    )
+    assert [(c.spec, c.subject) for c in clauses] == [
+        (Budget(max_unavailable=1), "checkout"),
+        (Scale("set", 3), "cart"),
+    ]
+    clauses = parse_intent(
+        "add label a=b to cart, set memory request and limit to 1Gi on it", OVERLAYS
+    )
+    assert [(c.spec, c.subject) for c in clauses] == [
+        (Meta("labels", set=(("a", "b"),)), "cart"),
+        (Resources((("requests", "memory", "1Gi"), ("limits", "memory", "1Gi"))), ""),
+    ]

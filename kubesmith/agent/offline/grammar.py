@@ -235,13 +235,16 @@ def parse_intent(intent: str, overlays: list[str]) -> list[Clause]:
             text = _join(text, frags[j])
             result = _attempt(text, prev, verb, envs)
         if not isinstance(result, Clause) and prev is not None:
+            # read the piece as the end of the previous clause ("..., max unavailable 1"),
+            # taking as few of the following pieces as possible
             before = clauses[-2] if len(clauses) > 1 else None
             joined = prev.text
-            for frag in frags[i:]:
-                joined = _join(joined, frag)
-            result = _parse_text(joined, before, envs)
-            if isinstance(result, Clause):
-                clauses.pop()
+            for j in range(i, len(frags)):
+                joined = _join(joined, frags[j])
+                result = _parse_text(joined, before, envs)
+                if isinstance(result, Clause):
+                    clauses.pop()
+                    break
         if not isinstance(result, Clause):
             raise NotUnderstood(frags[i].text, hint or (result or ""))
         clauses.append(result)

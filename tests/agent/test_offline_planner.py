@@ -506,3 +506,48 @@ def test_one_request_for_several_environments(shop: Workspace) -> None:
         ("set", "overlays/prod/checkout-patch.yaml", "spec.replicas", 5),
         ("set", "overlays/staging/checkout-patch.yaml", "spec.replicas", 2),
     ]
+
+
+@pytest.mark.parametrize(
+    ("intent", "file", "path", "value"),
+    [
+        (
+            "set spec.strategy.type of checkout to Recreate",
+            CHECKOUT,
+            "spec.strategy.type",
+            "Recreate",
+        ),
+        ("set spec.revisionHistoryLimit to 5 on cart", CART, "spec.revisionHistoryLimit", 5),
+        ("set spec.paused of cart to true", CART, "spec.paused", True),
+        (
+            'set metadata.annotations["example.com/x"] of cart to "true"',
+            CART,
+            'metadata.annotations["example.com/x"]',
+            "true",
+        ),
+        (
+            "set data.LOG_LEVEL of shop-config to debug",
+            "base/shop-config.yaml",
+            "data.LOG_LEVEL",
+            "debug",
+        ),
+        (
+            'set spec.schedule of cart-cleanup to "0 4 * * *"',
+            "base/cart-cleanup-cronjob.yaml",
+            "spec.schedule",
+            "0 4 * * *",
+        ),
+    ],
+)
+def test_explicit_field_paths(
+    shop: Workspace, intent: str, file: str, path: str, value: object
+) -> None:
+    assert edits(shop, intent) == [("set", file, path, value)]
+
+
+def test_removing_an_explicit_field(shop: Workspace) -> None:
+    assert edits(shop, "remove spec.template.spec.securityContext from payments") == [
+        ("remove", PAYMENTS, "spec.template.spec.securityContext"),
+    ]
+    with pytest.raises(ReferenceError_, match=r"has no field spec\.strategy"):
+        OfflinePlanner().plan("remove spec.strategy from payments", shop)

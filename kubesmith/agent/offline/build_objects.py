@@ -14,7 +14,7 @@ from kubesmith.agent.offline.build_pod import View, container_path
 from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, Plan, get_path
 from kubesmith.agent.offline.kinds import pod_meta_path
 from kubesmith.agent.offline.resolve import containers_of, describe, pick_containers
-from kubesmith.agent.offline.specs import Autoscale, Budget, Expose, Meta
+from kubesmith.agent.offline.specs import Autoscale, Budget, Expose, FieldSet, Meta
 from kubesmith.errors import ReferenceError_, UsageError
 from kubesmith.model import format_path
 
@@ -366,6 +366,19 @@ def build_pdb(
     note = f"Create PodDisruptionBudget {doc.ref.name} for {doc.ref} with {field} {value}."
     plan.changes.append(NewObject(doc, manifest, note=note))
     return plan
+
+
+def build_field(spec: FieldSet, doc: Document, view: View) -> Plan:
+    """An explicit field path; removing an absent field is an error, not a silent no-op."""
+    found, old = get_path(view(doc), spec.path)
+    if spec.remove:
+        if not found:
+            raise ReferenceError_(f"{describe(doc)} has no field {spec.path}", reference=spec.path)
+        note = f"Remove {spec.path} from {doc.ref}."
+        return Plan([FieldChange(doc, spec.path, remove=True, note=note)])
+    before = f" from {old}" if found and not isinstance(old, (dict, list)) else ""
+    note = f"Set {spec.path} of {doc.ref}{before} to {spec.value}."
+    return Plan([FieldChange(doc, spec.path, spec.value, note=note)])
 
 
 def build_delete(doc: Document) -> Plan:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from functools import partial
 
 from kubesmith.agent.offline import intents_extra as extra
+from kubesmith.agent.offline import intents_field as field
 from kubesmith.agent.offline import intents_workload as work
 from kubesmith.agent.offline.kinds import KIND_ALIASES
 from kubesmith.agent.offline.specs import Clause, Scan, Spec
@@ -24,6 +25,7 @@ from kubesmith.agent.offline.text import FILLER, VERBS, Fragment, first_verb, fr
 Handler = Callable[[Scan, Clause | None], Spec | str | None]
 
 _HANDLERS: tuple[Handler, ...] = (
+    field.parse_field,
     extra.parse_hpa,
     extra.parse_pdb,
     extra.parse_security,

@@ -22,6 +22,7 @@ from kubesmith.agent.offline.specs import (
     Delete,
     EnvVar,
     Expose,
+    FieldSet,
     Image,
     Meta,
     Probe,
@@ -51,6 +52,7 @@ _ACCEPT: dict[type, tuple[frozenset[str] | None, str]] = {
     Budget: (SELECTOR_KINDS, "a disruption budget"),
     Meta: (None, "a label or annotation change"),
     Delete: (None, "deleting"),
+    FieldSet: (None, "a field change"),
 }
 
 
@@ -154,7 +156,7 @@ class OfflinePlanner:
             namespace=clause.namespace,
             env=clause.env,
             env_aliases=aliases,
-            prefer_workloads=isinstance(clause.spec, Meta),
+            prefer_workloads=isinstance(clause.spec, (Meta, FieldSet)),
             what=what,
         )
         if clause.env is not None and plain_env:
@@ -193,6 +195,8 @@ class OfflinePlanner:
             return objects.build_hpa(spec, doc, view, ws, env)
         if isinstance(spec, Budget):
             return objects.build_pdb(spec, doc, view, ws, env)
+        if isinstance(spec, FieldSet):
+            return objects.build_field(spec, doc, view)
         return objects.build_delete(doc)
 
 

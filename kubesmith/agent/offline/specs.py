@@ -133,6 +133,15 @@ class Delete:
     """Delete the named resource."""
 
 
+@dataclass(frozen=True)
+class FieldSet:
+    """Set (or remove) an explicit field path: the escape hatch for everything else."""
+
+    path: str
+    value: object = None
+    remove: bool = False
+
+
 Spec: TypeAlias = (
     Scale
     | Image
@@ -146,6 +155,7 @@ Spec: TypeAlias = (
     | PullPolicy
     | Security
     | Delete
+    | FieldSet
 )
 
 

@@ -1,7 +1,8 @@
 """Grammar of explicit field paths: ``set spec.strategy.type of checkout to Recreate``.
 
-The escape hatch for fields the other intent kinds do not cover: a path in the syntax of
-``docs/paths.md`` (starting at ``spec``, ``metadata``, ``data`` or ``stringData``) and a value.
+The escape hatch for fields the other intent kinds do not cover: a path in the field-path syntax
+of :mod:`kubesmith.model` (starting at ``spec``, ``metadata``, ``data`` or ``stringData``) and a
+value.
 """
 
 from __future__ import annotations

@@ -83,6 +83,9 @@ def test_scale_phrasings(intent: str, spec: Scale, subject: str) -> None:
         ("bump checkout to 1.5.0-rc.1", Image(tag="1.5.0-rc.1")),
         ("upgrade checkout to v1.5.0", Image(tag="v1.5.0")),
         ("deploy checkout 1.5.0", Image(tag="1.5.0")),
+        ("rollback checkout to 1.4.0", Image(tag="1.4.0")),
+        ("roll back checkout to 1.4.0", Image(tag="1.4.0")),
+        ("revert checkout to v1.4.0", Image(tag="v1.4.0")),
     ],
 )
 def test_image_phrasings(intent: str, spec: Image) -> None:

@@ -228,3 +228,13 @@ def test_unknown_environment_is_an_error(plain_repo: Path) -> None:
         ReferenceError_, match="no Kustomize overlay, folder or namespace named 'dev'"
     ):
         OfflinePlanner().plan("scale web to 3 in dev", ws)
+
+
+@pytest.mark.parametrize(
+    ("intent", "count"),
+    [("scale everything to 5", 6), ("scale all apps to 5", 6), ("scale all statefulsets to 5", 1)],
+)
+def test_everything_of_the_kinds_a_request_applies_to(
+    shop: Workspace, intent: str, count: int
+) -> None:
+    assert len(targets(shop, intent)) == count

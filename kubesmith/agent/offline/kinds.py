@@ -27,8 +27,10 @@ for _kind, _words in {
 
 PLURAL_KIND_WORDS = frozenset(
     w for w in KIND_ALIASES if w.endswith("s") and w not in {"sts", "ds", "rs", "ns", "ingress"}
-) | {"workloads", "apps", "services"}
-GENERIC_WORKLOAD_WORDS = frozenset({"workload", "workloads", "app", "apps", "application"})
+) | {"workloads", "apps", "applications", "services", "everything"}
+GENERIC_WORKLOAD_WORDS = frozenset(
+    {"workload", "workloads", "app", "apps", "application", "applications", "everything"}
+)
 
 POD_TEMPLATE_PATHS: dict[str, str] = {
     "Deployment": "spec.template",

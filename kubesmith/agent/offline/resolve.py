@@ -99,7 +99,7 @@ class Resolver:
                 plural = plural or low in PLURAL_KIND_WORDS
             elif low in GENERIC_WORKLOAD_WORDS:
                 kinds.update(WORKLOAD_KINDS)
-                plural = plural or low.endswith("s")
+                plural = plural or low in PLURAL_KIND_WORDS
             elif low.endswith((".yaml", ".yml")):
                 files.append(tok)
             elif "/" in tok and tok.split("/", 1)[0].lower() in KIND_ALIASES:

@@ -49,6 +49,8 @@ VERBS = frozenset(
         "run",
         "ensure",
         "apply",
+        "revert",
+        "rollback",
         *REMOVE_VERBS,
     }
 )

@@ -280,20 +280,17 @@ class Evaluator:
     ) -> list[Violation]:
         """All validations of policies sharing variables and params, in one evaluation.
 
-        Falls back to one evaluation per validation when the combined one fails (one erroring
-        validation fails the whole list) or the variables cannot be precomputed.
+        The variables are bound once inside it (``cel.bind``). Falls back to one evaluation per
+        validation when the combined one fails (one erroring validation fails the whole list).
         """
-        shared = scope.with_variables(group[0], params) if group[0].variables else None
-        if group[0].variables and shared is None:
-            return [v for b in group for v in self._run(b, scope, params, applied)]
-        act, values = shared if shared is not None else (scope.activation(params), {})
         key = tuple(id(b) for b in group)
         program = self._fused.get(key)
         if program is None:
             sources = [f"({v.expression})" for b in group for v in b.policy.validations]
-            program = self._fused[key] = self.env.compile("[" + ", ".join(sources) + "]")
+            program = self._lazy(group[0].policy, "[" + ", ".join(sources) + "]")
+            self._fused[key] = program
         try:
-            results = self._eval(program, act, scope)
+            results = self._eval(program, scope.activation(params), scope)
         except EvalError:
             return [v for b in group for v in self._run(b, scope, params, applied)]
         out: list[Violation] = []
@@ -305,6 +302,8 @@ class Evaluator:
                 ok = results[position]
                 position += 1
                 if ok is False:
+                    shared = scope.with_variables(b, params) if b.variables else None
+                    act, values = shared or (scope.activation(params), None if b.variables else {})
                     out.append(self._failed(b, i, scope, act, values))
                 elif ok is not True and b.policy.failure_policy == "Fail":
                     out.append(_violation(b, i, f"expression returned {ok!r}, not a bool", "error"))

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from kubesmith.model import PathSegment
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment, EvalError, Program
-from kubesmith.tools.policy.exprs import largest_collection, normalize, wrap_variables
+from kubesmith.tools.policy.exprs import normalize, wrap_variables
 from kubesmith.tools.policy.fieldpath import infer_path, item_checks, item_path, locate
 from kubesmith.tools.policy.matching import (
     Kinds,
@@ -32,6 +32,7 @@ from kubesmith.tools.policy.matching import (
 )
 from kubesmith.tools.policy.model import Action, Binding, Policy, PolicySet
 from kubesmith.tools.policy.params import resolve_params
+from kubesmith.tools.policy.scope import NeedsJson, Scope, admission_input
 
 Outcome = Literal["violation", "error"]
 
@@ -75,56 +76,6 @@ class _Bound:
     """The variable definitions: policies with equal keys share computed values."""
     all_variables: Program | None
     """Every variable in one map, each computed once: the fast way to precompute them."""
-
-
-class _NeedsJson(Exception):
-    """The object holds values CEL refuses (YAML timestamps): evaluate its JSON form instead."""
-
-
-class _Scope:
-    """Per-object state: activations by parameter object, variable values by definition set."""
-
-    def __init__(self, env: CelEnvironment, base: dict[str, Any]) -> None:
-        self.env = env
-        self.base = base
-        self._size: int | None = None
-        self._activations: dict[int, Any] = {}
-        self._variables: dict[tuple[int, tuple[tuple[str, str], ...]], Any] = {}
-
-    def size(self) -> int:
-        if self._size is None:
-            self._size = largest_collection(self.base["object"])
-        return self._size
-
-    def activation(self, params: Any) -> Any:
-        key = id(params)
-        if key not in self._activations:
-            try:
-                self._activations[key] = self.env.activation({**self.base, "params": params})
-            except (TypeError, ValueError, RuntimeError) as e:  # a value CEL cannot hold
-                raise _NeedsJson from e
-        return self._activations[key]
-
-    def with_variables(self, b: _Bound, params: Any) -> tuple[Any, dict[str, Any]] | None:
-        """An activation that has ``variables`` bound, or ``None`` when one cannot be computed."""
-        key = (id(params), b.variables_key)
-        if key not in self._variables:
-            result: tuple[Any, dict[str, Any]] | None = None
-            try:
-                program = b.all_variables
-                values = (
-                    self.env.evaluate(program, self.activation(params), self.size)
-                    if program
-                    else {}
-                )
-                act = self.env.activation({**self.base, "params": params, "variables": values})
-                result = (act, values)
-            except EvalError as e:
-                if "Non-CEL value" in str(e):
-                    raise _NeedsJson from e
-            self._variables[key] = result
-        cached: tuple[Any, dict[str, Any]] | None = self._variables[key]
-        return cached
 
 
 class Evaluator:
@@ -245,7 +196,7 @@ class Evaluator:
             return []
         try:
             return self._evaluate(obj, target, ns_obj, selected, applied)
-        except _NeedsJson:
+        except NeedsJson:
             if applied is not None:
                 applied.clear()
             return self._evaluate(normalize(obj), target, ns_obj, selected, applied)
@@ -258,7 +209,7 @@ class Evaluator:
         selected: list[_Bound],
         applied: list[str] | None,
     ) -> list[Violation]:
-        scope = _Scope(self.env, _base(data, t, ns_obj))
+        scope = Scope(self.env, admission_input(data, t, ns_obj))
         found: list[Violation] = []
         groups: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, list[_Bound]]] = {}
         for b in selected:
@@ -276,7 +227,7 @@ class Evaluator:
         return found
 
     def _run_group(
-        self, group: list[_Bound], scope: _Scope, params: Any, applied: list[str] | None
+        self, group: list[_Bound], scope: Scope, params: Any, applied: list[str] | None
     ) -> list[Violation]:
         """All validations of policies sharing variables and params, in one evaluation.
 
@@ -302,23 +253,27 @@ class Evaluator:
                 ok = results[position]
                 position += 1
                 if ok is False:
-                    shared = scope.with_variables(b, params) if b.variables else None
+                    shared = (
+                        scope.with_variables(b.variables_key, b.all_variables, params)
+                        if b.variables
+                        else None
+                    )
                     act, values = shared or (scope.activation(params), None if b.variables else {})
                     out.append(self._failed(b, i, scope, act, values))
                 elif ok is not True and b.policy.failure_policy == "Fail":
                     out.append(_violation(b, i, f"expression returned {ok!r}, not a bool", "error"))
         return out
 
-    def _eval(self, program: Program, act: Any, scope: _Scope) -> Any:
+    def _eval(self, program: Program, act: Any, scope: Scope) -> Any:
         try:
             return self.env.evaluate(program, act, scope.size)
         except EvalError as e:
             if "Non-CEL value" in str(e):
-                raise _NeedsJson from e
+                raise NeedsJson from e
             raise
 
     def _run(
-        self, b: _Bound, scope: _Scope, params: Any, applied: list[str] | None
+        self, b: _Bound, scope: Scope, params: Any, applied: list[str] | None
     ) -> list[Violation]:
         fail = b.policy.failure_policy == "Fail"
         base_act = scope.activation(params)
@@ -330,7 +285,11 @@ class Evaluator:
                 return [_violation(b, -1, f"matchCondition {name}: {e}", "error")] if fail else []
         if applied is not None:
             applied.append(b.policy.name)
-        shared = scope.with_variables(b, params) if b.variables else (base_act, {})
+        shared = (
+            scope.with_variables(b.variables_key, b.all_variables, params)
+            if b.variables
+            else (base_act, {})
+        )
         act, values = shared if shared is not None else (base_act, None)
         out = []
         for i, check in enumerate(b.checks):
@@ -353,7 +312,7 @@ class Evaluator:
         return out
 
     def _failed(
-        self, b: _Bound, i: int, scope: _Scope, act: Any, values: dict[str, Any] | None
+        self, b: _Bound, i: int, scope: Scope, act: Any, values: dict[str, Any] | None
     ) -> Violation:
         """The violation of validation ``i``: its message (expression) and field path."""
         validation = b.policy.validations[i]
@@ -381,7 +340,7 @@ class Evaluator:
         return _violation(b, i, message, "violation", path)
 
     def _failing_item(
-        self, b: _Bound, expression: str, scope: _Scope, act: Any, values: dict[str, Any] | None
+        self, b: _Bound, expression: str, scope: Scope, act: Any, values: dict[str, Any] | None
     ) -> str | None:
         """The path of the first list item a failed ``LIST.all(x, ...)`` rejects, if any."""
         for chain, var, body in item_checks(expression):
@@ -405,7 +364,7 @@ class Evaluator:
         return None
 
     def _resolver(
-        self, b: _Bound, scope: _Scope, act: Any, values: dict[str, Any] | None
+        self, b: _Bound, scope: Scope, act: Any, values: dict[str, Any] | None
     ) -> Callable[[str], list[PathSegment] | None]:
         def resolve(name: str) -> list[PathSegment] | None:
             if values is not None and name in values:
@@ -428,21 +387,3 @@ def _violation(
         b.policy.name, b.binding.name, index, message, b.binding.actions, outcome, path,
         b.policy.pack,
     )  # fmt: skip
-
-
-def _base(data: dict[str, Any], t: Target, ns_obj: dict[str, Any] | None) -> dict[str, Any]:
-    """The admission variables every expression sees, for a CREATE of ``data``."""
-    return {
-        "object": data,
-        "oldObject": None,
-        "namespaceObject": ns_obj,
-        "request": {
-            "kind": {"group": t.group, "version": t.version, "kind": t.kind},
-            "resource": {"group": t.group, "version": t.version, "resource": t.resource},
-            "name": t.name,
-            "namespace": t.namespace or "",
-            "operation": "CREATE",
-            "userInfo": {"username": "kubesmith", "groups": ["system:authenticated"]},
-            "dryRun": True,
-        },
-    }

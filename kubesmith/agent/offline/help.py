@@ -20,7 +20,8 @@ EXAMPLES = (
 
 LLM_HINT = (
     "For anything else use the LLM planner: --planner llm (or auto) with KUBESMITH_MODEL set "
-    "(e.g. gpt-4o-mini) and OPENAI_API_KEY, or OPENAI_BASE_URL for any OpenAI-compatible server."
+    "(e.g. gpt-4o-mini) and OPENAI_API_KEY, or OPENAI_BASE_URL for any OpenAI-compatible server "
+    "(docs/llm.md)."
 )
 
 

@@ -102,6 +102,14 @@ def test_cel_language_features_policies_rely_on(
         ("format.named('labelValue').value().validate('ok').orValue([])", []),
         ("format.named('nope').hasValue()", False),
         ("format.uuid().validate('not-a-uuid').hasValue()", True),
+        ("format.qualifiedName().validate('example.com/my-name').hasValue()", False),
+        ("format.qualifiedName().validate('Example.com/my-name').hasValue()", True),
+        ("format.dns1123Subdomain().validate('a.b-c.d').hasValue()", False),
+        ("format.dns1035Label().validate('1abc').hasValue()", True),
+        ("format.dns1123LabelPrefix().validate('web-').hasValue()", False),
+        ("format.labelValue().validate('').hasValue()", False),
+        ("format.date().validate('2024-02-30').hasValue()", True),
+        ("format.byte().validate('aGVsbG8=').hasValue()", False),
     ],
 )
 def test_kubernetes_cel_libraries(env: CelEnvironment, source: str, expected: Any) -> None:

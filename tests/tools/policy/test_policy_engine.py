@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import yaml
 from kubesmith.tools.policy.celenv import CelEnvironment
 from kubesmith.tools.policy.evaluator import Evaluator, Violation
 from kubesmith.tools.policy.exprs import wrap_variables
-from kubesmith.tools.policy.loader import load_text
+from kubesmith.tools.policy.loader import load_folder, load_text
 from kubesmith.tools.policy.matching import Kinds
 
 
@@ -307,3 +308,44 @@ def test_yaml_timestamps_reach_cel_as_strings(env: CelEnvironment) -> None:
     obj["metadata"]["annotations"] = {"built": yaml.safe_load("2024-01-02")}
     validations = [{"expression": "object.metadata.annotations.built == '2024-01-02'"}]
     assert evaluate(env, vap("ts", validations), obj) == []
+
+
+def test_bad_binding_is_a_problem_and_its_policy_stays_unbound(env: CelEnvironment) -> None:
+    text = vap("b", REPLICAS, actions=("Reject",))
+    policies = load_text(text, "b.yaml", env)
+    assert [p.message for p in policies.problems] == [
+        "ValidatingAdmissionPolicyBinding b-binding: spec.validationActions must be some of "
+        "Deny, Warn, Audit"
+    ]
+    evaluator = Evaluator(policies, env)
+    assert [p.name for p in evaluator.unbound] == ["b"]
+    assert evaluator.evaluate(deployment(), Kinds(), {}) == []
+
+
+def test_override_for_a_custom_param_kind_is_the_object_itself(env: CelEnvironment) -> None:
+    validations = [{"expression": "object.spec.replicas <= params.spec.max"}]
+    text = vap(
+        "custom",
+        validations,
+        paramKind={"apiVersion": "example.com/v1", "kind": "ReplicaLimit"},
+        binding={"paramRef": {"name": "limit"}},
+    )
+    overrides = {"custom": {"spec": {"max": 0}}}
+    found = evaluate(env, text, deployment(), overrides=overrides)
+    assert [v.outcome for v in found] == ["violation"]
+
+
+def test_folder_loading_reports_paths_relative_to_the_repository(
+    env: CelEnvironment, tmp_path: Path
+) -> None:
+    folder = tmp_path / "policies" / "team"
+    folder.mkdir(parents=True)
+    (folder / "a.yaml").write_text(vap("a", REPLICAS))
+    (folder / "b.yml").write_text(vap("b", [{"expression": "object.spec.replicas >"}]))
+    (folder / "c.yaml").write_bytes(b"\xff\xfe not text")
+    loaded = load_folder(tmp_path / "policies", tmp_path, env)
+    assert [p.name for p in loaded.policies] == ["a"]
+    assert [(p.file, p.policy) for p in loaded.problems] == [
+        ("policies/team/b.yml", "b"),
+        ("policies/team/c.yaml", None),
+    ]

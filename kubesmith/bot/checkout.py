@@ -96,6 +96,7 @@ def checkout(
     head_sha: str,
     base_ref: str,
     base_sha: str,
+    number: int = 0,
     allow_file: bool = False,
 ) -> Iterator[Checkout]:
     """Fetch the pull request's two branches into ``folder`` (emptied first), then clean up.
@@ -114,17 +115,23 @@ def checkout(
     try:
         run_git(head, env, "init", "-q")
         run_git(head, env, "remote", "add", "origin", url)
-        refspecs = {f"+refs/heads/{r}:refs/remotes/origin/{r}" for r in (head_ref, base_ref) if r}
         try:
-            run_git(head, env, "fetch", "-q", "--no-tags", "origin", *sorted(refspecs))
+            run_git(head, env, "fetch", "-q", "--no-tags", "origin", _refspec(base_ref))
         except GitError as e:
-            raise ForgeError(f"cannot fetch the pull request from {_safe(url)}: {e}") from None
+            raise ForgeError(f"cannot fetch {base_ref} from {_safe(url)}: {e}") from None
+        # The head branch (same repository), else GitHub's pull request ref (forks), else the
+        # commit itself (the branch moved on since the delivery).
+        sources = [_refspec(head_ref)] + ([f"refs/pull/{number}/head"] if number else [])
+        for source in [*sources, head_sha, base_sha]:
+            if _has(head, env, head_sha) and _has(head, env, base_sha):
+                break
+            try:
+                run_git(head, env, "fetch", "-q", "--no-tags", "origin", source)
+            except GitError:
+                continue
         for sha in (head_sha, base_sha):
             if not _has(head, env, sha):
-                try:  # the branch moved on: ask for the commit itself
-                    run_git(head, env, "fetch", "-q", "--no-tags", "origin", sha)
-                except GitError as e:
-                    raise ForgeError(f"commit {sha[:12]} is not on {_safe(url)}: {e}") from None
+                raise ForgeError(f"commit {sha[:12]} cannot be fetched from {_safe(url)}")
         run_git(
             head, env, "-c", "advice.detachedHead=false", "checkout", "-q", "--detach", head_sha
         )
@@ -132,6 +139,10 @@ def checkout(
         yield Checkout(head, base, head_sha, base_sha, env)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _refspec(branch: str) -> str:
+    return f"+refs/heads/{branch}:refs/remotes/origin/{branch}"
 
 
 def _has(repo: Path, env: dict[str, str], sha: str) -> bool:

@@ -77,6 +77,7 @@ def _checkout(
         head_sha=target.head_sha,
         base_ref=target.base_ref,
         base_sha=target.base_sha,
+        number=target.number,
         allow_file=ctx.config.allow_file_remotes,
     )
 

@@ -95,6 +95,7 @@ def validate_pull(
         head_sha=target.head_sha,
         base_ref=target.base_ref,
         base_sha=target.base_sha,
+        number=target.number,
         allow_file=ctx.config.allow_file_remotes,
     ) as co:
         verdict = validate_checkout(co, base_settings(co))

@@ -1,7 +1,8 @@
 """Validating a pull request: the changed manifests at its head, with the base's configuration.
 
 Validators come from :func:`kubesmith.agent.factory.build_validators` (the one place that
-chooses them), built over the *base* worktree so policy folders and CRDs are the base's. Files
+chooses them), built over the *base* worktree so policy folders and CRDs are the base's, plus
+the server-side dry-run when the base's settings turn it on (``dry_run.mode``). Files
 are read as ``kubesmith validate`` reads them (:mod:`kubesmith.cli.validate`). A finding the
 same file already had on the base is marked pre-existing and does not fail the check: the pull
 request did not cause it.
@@ -10,6 +11,7 @@ request did not cause it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -79,13 +81,20 @@ def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
 
     changed = set(co.changed_files())
     files = [(rel, path) for rel, path in discover([], co.head, settings) if rel in changed]
-    validators = build_validators(settings, co.base)
-    names = tuple(v.name for v in validators)
-    if not files:
-        return Verdict((), (), names)
-    findings = _run(validators, files, patch_files(co.head))
-    before_files = [(rel, co.base / rel) for rel, _ in files if (co.base / rel).is_file()]
-    before = {_key(f) for f in _run(validators, before_files, patch_files(co.base))}
+    with ExitStack() as stack:
+        validators = build_validators(settings, co.base)
+        if files and settings.dry_run.mode != "off":
+            from kubesmith.tools.dryrun_setup import open_dry_run
+
+            dry_run = stack.enter_context(open_dry_run(settings.dry_run))
+            if dry_run is not None:
+                validators.append(dry_run)
+        names = tuple(v.name for v in validators)
+        if not files:
+            return Verdict((), (), names)
+        findings = _run(validators, files, patch_files(co.head))
+        before_files = [(rel, co.base / rel) for rel, _ in files if (co.base / rel).is_file()]
+        before = {_key(f) for f in _run(validators, before_files, patch_files(co.base))}
     marked = tuple(_mark(f, before) for f in findings)
     return Verdict(tuple(r for r, _ in files), marked, names)
 

@@ -3,6 +3,8 @@ comment naming the broken line; the next delivery edits that same comment; unsig
 
 from __future__ import annotations
 
+import time
+
 from tests.bot.conftest import (
     BROKEN_LINE,
     GOOD,
@@ -11,6 +13,7 @@ from tests.bot.conftest import (
     pr_payload,
     recorder,
 )
+from tests.conftest import git
 
 
 def test_opened_comments_the_broken_line_then_synchronize_updates_it(
@@ -67,8 +70,6 @@ def test_base_branch_configuration_wins_over_the_pull_request_head(
     # The PR head turns the schema validator off in its own .kubesmith.yaml; the bot reads the
     # base branch's file, so the broken line is still reported.
     (pull_repo.work / ".kubesmith.yaml").write_text("schema:\n  enabled: false\n")
-    from tests.conftest import git
-
     git(pull_repo.work, "add", ".kubesmith.yaml")
     pull_repo.push_fix(GOOD.replace("replicas: 2", "replicas: three"), "disable schema checks")
     bot_server.start()
@@ -77,3 +78,39 @@ def test_base_branch_configuration_wins_over_the_pull_request_head(
         bot_server.wait_for("done", 1)
         assert cassette.play_count == 4
     assert f"deploy/checkout.yaml:{BROKEN_LINE}" in bot_server.sent[2].body["body"]
+
+
+def test_pull_request_from_a_fork_is_fetched_by_its_pull_ref(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    # A fork's branch is not in the base repository; GitHub keeps refs/pull/N/head there.
+    git(pull_repo.bare, "update-ref", "refs/pull/7/head", pull_repo.head_sha)
+    git(pull_repo.bare, "branch", "-D", pull_repo.head_ref)
+    bot_server.start()
+    with recorder().use_cassette("validate_once.yaml") as cassette:
+        assert bot_server.post("pull_request", pr_payload(pull_repo)).status_code == 202
+        bot_server.wait_for("done", 1)
+        assert cassette.all_played
+    assert f"deploy/checkout.yaml:{BROKEN_LINE}" in bot_server.sent[2].body["body"]
+
+
+def test_github_errors_are_retried_then_reported_on_the_pull_request(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    bot_server.start(max_attempts=2)
+    with recorder().use_cassette("api_errors_reported.yaml") as cassette:
+        assert bot_server.post("pull_request", pr_payload(pull_repo)).status_code == 202
+        jobs = bot_server.wait_for("failed", 1)
+        deadline = time.monotonic() + 10
+        while not cassette.all_played and time.monotonic() < deadline:
+            time.sleep(0.05)  # the report follows the failure
+        assert cassette.all_played
+    assert jobs[0]["attempts"] == 2
+    assert "502" in jobs[0]["error"]
+    comment = bot_server.sent[-2].body["body"]
+    assert "kubesmith could not validate this pull request" in comment
+    assert "<!-- kubesmith:validation -->" in comment
+    assert bot_server.sent[-1].body["state"] == "error"
+    metrics = bot_server.get("/metrics").text
+    assert 'kubesmith_bot_job_runs_total{kind="validate",result="retry"} 1.0' in metrics
+    assert 'kubesmith_bot_job_runs_total{kind="validate",result="failed"} 1.0' in metrics

@@ -257,12 +257,18 @@ def _compile_error(text: str, rewritten: bool) -> CelCompileError:
 
 
 def _declarations(cel: Any) -> list[Any]:
-    from kubesmith.tools.policy.k8slib import FUNCTIONS, GLOBAL_FUNCTIONS, REGEX_FUNCTIONS
+    from kubesmith.tools.policy.k8slib import (
+        AUTHORIZER_ARITY,
+        FUNCTIONS,
+        GLOBAL_FUNCTIONS,
+        REGEX_FUNCTIONS,
+    )
 
     dyn, string = cel.Type.DYN, cel.Type.STRING
     arity = {
         "add": 2, "sub": 2, "isLessThan": 2, "isGreaterThan": 2, "compareTo": 2,
         "containsIP": 2, "containsCIDR": 2, "k8sValidateList": 2, "format.k8sNamedList": 1,
+        **AUTHORIZER_ARITY,
     }  # fmt: skip
     decls: dict[str, list[Any]] = {}
     for name, impl in FUNCTIONS.items():

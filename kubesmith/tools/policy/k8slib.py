@@ -276,12 +276,25 @@ GLOBAL_FUNCTIONS = frozenset(
 )
 """Library functions called as ``f(x)``; every other one is a member function, ``x.f(...)``."""
 
+
+def _no_authorizer(*_args: Any) -> Any:
+    raise RuntimeError("the authorizer is not available offline (no API server to ask)")
+
+
+AUTHORIZER_ARITY = {
+    "path": 2, "group": 2, "resource": 2, "subresource": 2, "namespace": 2, "name": 2,
+    "check": 2, "serviceAccount": 3, "allowed": 1, "reason": 1, "errored": 1, "error": 1,
+}  # fmt: skip
+"""The authorizer library's member functions and their arity (receiver included): declared so
+that policies using ``authorizer`` compile; they fail at run time and follow failurePolicy."""
+
 FUNCTIONS: dict[str, Callable[..., Any]] = {
     **_QUANTITY_FUNCS,
     **_LIST_FUNCS,
     **_URL_FUNCS,
     **_IP_FUNCS,
     **_FORMAT_FUNCS,
+    **dict.fromkeys(AUTHORIZER_ARITY, _no_authorizer),
 }
 """Every Kubernetes library function by CEL name (``cidr_ip`` is the member ``cidr.ip()``)."""
 

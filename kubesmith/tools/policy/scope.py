@@ -73,6 +73,7 @@ def admission_input(
         "object": data,
         "oldObject": None,
         "namespaceObject": ns_obj,
+        "authorizer": {"__k8s_authorizer__": "offline"},  # its functions say it is unavailable
         "request": {
             "kind": {"group": t.group, "version": t.version, "kind": t.kind},
             "resource": {"group": t.group, "version": t.version, "resource": t.resource},

@@ -349,3 +349,15 @@ def test_folder_loading_reports_paths_relative_to_the_repository(
         ("policies/team/b.yml", "b"),
         ("policies/team/c.yaml", None),
     ]
+
+
+@pytest.mark.parametrize(("failure_policy", "expected"), [("Fail", 1), ("Ignore", 0)])
+def test_authorizer_checks_compile_and_fail_at_run_time(
+    env: CelEnvironment, failure_policy: str, expected: int
+) -> None:
+    check = "authorizer.group('apps').resource('deployments').check('delete').allowed()"
+    text = vap("authz", [{"expression": check}], failurePolicy=failure_policy)
+    found = evaluate(env, text, deployment())
+    assert len(found) == expected
+    if found:
+        assert "authorizer is not available offline" in found[0].message

@@ -71,6 +71,7 @@ def test_cel_language_features_policies_rely_on(
         ("quantity('-2').sign()", -1),
         ("quantity('250m').sub(1).asApproximateFloat()", -0.75),
         ("isQuantity('1x')", False),
+        ("quantity('1') == quantity('1000m') && quantity('1Ki') == quantity('1024')", True),
         ("[1, 3, 2].isSorted()", False),
         ("[1, 2, 3].sum()", 6),
         ("[4, 2, 9].min()", 2),

@@ -51,6 +51,16 @@ def _tasks(suite: str, task_file: Path | None) -> list[Any]:
     "Default: eval-runs/<date>-<suite>-<planner>.",
 )
 @click.option("--limit", type=click.IntRange(1), default=None, help="Run only the first N tasks.")
+@click.option(
+    "--replay",
+    metavar="scripts|oracle|DIR",
+    default=None,
+    help="Answer the model's part with recorded turns instead of a model, through a scripted "
+    "OpenAI-compatible server on 127.0.0.1: 'scripts' (hand-written turns shipped for the "
+    "builtin tasks beyond the offline grammar), 'oracle' (the reference answer written "
+    "through the tools, for cloudeval) or a folder of <task-id>.yaml scripts. Measures the "
+    "harness and the loop, never a model. Needs --planner llm or auto.",
+)
 @output_option
 @click.pass_context
 @handle_errors
@@ -63,6 +73,7 @@ def command(
     jobs: int,
     output_dir: Path | None,
     limit: int | None,
+    replay: str | None,
     output: str,
 ) -> None:
     """Run an eval suite and write results.jsonl, report.md and a success-vs-cost chart.
@@ -79,6 +90,12 @@ def command(
     from kubesmith.evals.report import summarize, write_report
     from kubesmith.evals.runner import RunConfig, run_tasks
 
+    if replay is not None:
+        from kubesmith.evals.replay import ReplaySource
+
+        if planner == "offline":
+            raise UsageError("--replay answers for a model: use it with --planner llm or auto")
+        replay = ReplaySource.parse(replay).label
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     run_dir = output_dir or Path("eval-runs") / f"{stamp}-{suite}-{planner}"
     run_id = run_dir.name
@@ -98,7 +115,7 @@ def command(
         tasks = _tasks(suite if suite != "all" else "all", task_file)[:limit]
         if not tasks:
             raise UsageError("no tasks to run")
-        config = RunConfig(planner=planner, model=model, jobs=jobs, run_id=run_id)
+        config = RunConfig(planner=planner, model=model, jobs=jobs, run_id=run_id, replay=replay)
         with Progress(
             TextColumn("[bold]eval[/]"),
             BarColumn(),
@@ -119,7 +136,13 @@ def command(
     total = sum(s.get("tasks", 0) for s in summary["suites"].values())
     wins = sum(s.get("successes", 0) for s in summary["suites"].values())
     summary.update(tasks=total, successes=wins, success_rate=round(wins / total, 3) if total else 0)
-    meta = {"run_id": run_id, "planner": planner, "model": model, "suite": suite}
+    meta = {
+        "run_id": run_id,
+        "planner": planner,
+        "model": f"replay:{replay}" if replay else model,
+        "suite": suite,
+        **({"replay": replay, "replay_note": _replay_note(replay)} if replay else {}),
+    }
     run_dir.mkdir(parents=True, exist_ok=True)
     if (run_dir / "results.jsonl").exists():
         report = write_report(run_dir, summary, meta)
@@ -140,7 +163,21 @@ def command(
             str(s.get("errors", "")),
         )
     console.print(table)
+    if replay:
+        console.print(f"[yellow]{escape(_replay_note(replay))}[/]")
     console.print(f"report: {escape(str(report))}")
+
+
+def _replay_note(replay: str) -> str:
+    if replay == "oracle":
+        return (
+            "replay: ORACLE — the model's part was the reference answer written through the "
+            "tools; this checks the harness and the metric, it is not a model score"
+        )
+    return (
+        f"replay: {replay} — the model's part was hand-written recorded turns, not a model; "
+        "this measures the harness and the loop, not a model's skill"
+    )
 
 
 @command.command("compare")

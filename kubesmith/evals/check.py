@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import fnmatch
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.loop import open_agent
 from kubesmith.config import load_settings
 from kubesmith.errors import IntentNotUnderstood, KubesmithError
-from kubesmith.evals.score import get_value, kv_wildcard_score, present, side_edits, values_match
+from kubesmith.evals.score import (
+    get_value,
+    kv_wildcard_score,
+    load_candidate,
+    present,
+    side_edits,
+    values_match,
+)
 from kubesmith.evals.tasks import Expectation, Task
 from kubesmith.workspace import GitTreeSource, Workspace
 
@@ -40,13 +48,16 @@ def check_expectation(ws: Workspace, e: Expectation) -> tuple[bool, str, float |
             return not present(value), f"{e.ref} {e.path} absent: {not present(value)}", None
         ok = present(value) and (e.equals is None or values_match(e.equals, value))
         return ok, f"{e.ref} {e.path} = {value if present(value) else 'missing'!r}", None
+    if e.kv_match is not None:
+        # The candidate is every document of the repository, as the benchmark scores a whole
+        # answer; a file that does not parse scores 0.
+        candidate = load_candidate([ws.files[f].text for f in sorted(ws.files)])
+        if candidate is None or ws.errors:
+            return False, "key-value match 0.00 (a file does not parse)", 0.0
+        score = kv_wildcard_score(str(e.kv_match["reference"]), candidate)
+        return score >= 1.0, f"key-value wildcard match {score:.2f}", score
     kind, ns, name = _parse_ref(e.ref)
     docs = ws.find(kind=kind, name=name, namespace=ns, file=e.file, patches=e.file is not None)
-    if e.kv_match is not None:
-        if not docs:
-            return False, f"{e.ref} missing", 0.0
-        score = kv_wildcard_score(str(e.kv_match["reference"]), docs[0].obj)
-        return score >= 1.0, f"{e.ref} key-value match {score:.2f}", score
     if not docs:
         return (not e.exists), f"{e.ref} {'missing' if e.exists else 'absent'}", None
     if e.path is None:
@@ -64,15 +75,39 @@ def check_expectation(ws: Workspace, e: Expectation) -> tuple[bool, str, float |
     return ok, f"{e.ref} {e.path} = {value!r}" + ("" if ok else f" (expected {e.equals!r})"), None
 
 
+def _allowed(e: Expectation) -> list[tuple[str, str | None]]:
+    """What the expectation lets the change touch: (``Kind/name``, path or None for all)."""
+    if e.kv_match is not None:  # the reference is the whole answer: its documents may change
+        docs = load_candidate([str(e.kv_match["reference"])]) or []
+        return [
+            (f"{d.get('kind')}/{(d.get('metadata') or {}).get('name', '')}", None)
+            for d in docs
+            if isinstance(d, dict)
+        ]
+    return [(e.ref.split("/")[0] + "/" + e.ref.split("/")[-1], e.allow or e.path)]
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0][:300] if text.strip() else "no change proposed"
+
+
 def score_task(task: Task, repo: Path, config: RunConfig) -> dict[str, Any]:
     """Propose ``task.intent`` on ``repo`` and score the result."""
     settings = load_settings(repo).merged(
         **{"llm.model": config.model, "llm.max_iterations": task.max_iterations}
     )
-    agent = open_agent(repo, planner=config.planner, settings=settings)
+    agent = open_agent(
+        repo, planner="offline" if config.replay else config.planner, settings=settings
+    )
     agent.forge = None  # the branch is scored; no pull request is needed
     try:
-        proposal = agent.propose(task.intent, open_pr=False)
+        with ExitStack() as stack:
+            if config.replay:
+                from kubesmith.evals.replay import ReplaySource, replay_planner, replay_server
+
+                server = stack.enter_context(replay_server(task, ReplaySource.parse(config.replay)))
+                agent.planner = replay_planner(config.planner, settings, server.base_url)
+            proposal = agent.propose(task.intent, open_pr=False)
     except IntentNotUnderstood as e:
         return {"status": "unsupported", "success": False, "message": str(e).splitlines()[0]}
     except KubesmithError as e:
@@ -82,9 +117,7 @@ def score_task(task: Task, repo: Path, config: RunConfig) -> dict[str, Any]:
     base = Workspace.load(repo, settings, GitTreeSource(repo, base_sha))
     checks = [check_expectation(head, e) for e in task.expect]
     fields_ok = all(ok for ok, _, _ in checks)
-    allowed = [
-        (e.ref.split("/")[0] + "/" + e.ref.split("/")[-1], e.allow or e.path) for e in task.expect
-    ]
+    allowed = [a for e in task.expect for a in _allowed(e)]
     sides = side_edits(base, head, allowed)
     changed = {c.file for c in proposal.changes}
     if task.may_change is not None:
@@ -115,5 +148,6 @@ def score_task(task: Task, repo: Path, config: RunConfig) -> dict[str, Any]:
         "model_calls": proposal.usage.calls,
         "changes": len(proposal.changes),
         "checks": [text for _, text, _ in checks],
+        **({"message": _first_line(proposal.rationale)} if not success and not changed else {}),
         **({"kv_score": sum(kv) / len(kv)} if kv else {}),
     }

@@ -32,6 +32,14 @@ class RunConfig:
     model: str | None = None
     jobs: int = 1
     run_id: str = ""
+    replay: str | None = None
+    """Plan the model's part with recorded turns (``scripts``, ``oracle`` or a folder), not a
+    model: see :mod:`kubesmith.evals.replay`."""
+
+    @property
+    def model_label(self) -> str | None:
+        """The model as results name it; a replay is never named as a model."""
+        return f"replay:{self.replay}" if self.replay else self.model
 
 
 def _git(repo: Path, *args: str) -> None:
@@ -70,7 +78,8 @@ def run_task(task: Task, config: RunConfig) -> dict[str, Any]:
         "task": task.id,
         "suite": task.suite,
         "planner": config.planner,
-        "model": config.model,
+        "model": config.model_label,
+        **({"replay": config.replay} if config.replay else {}),
         "offline_grammar": task.offline,
     }
     try:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+
+import yaml
 
 from kubesmith.model import Match, PathSegment, format_path, parse_path
 from kubesmith.workspace import Document, Workspace
@@ -137,30 +140,139 @@ def _normalise(path: str) -> str:
 
 # --------------------------------------------------------------------- CloudEval metric
 
-WILDCARD = re.compile(r"#\s*\*")
+
+@dataclass(frozen=True)
+class Leaf:
+    """One leaf of a YAML document for the key-value wildcard match.
+
+    ``path`` holds mapping keys only: the items of a list of mappings share their list's path,
+    and any other list (of scalars, or empty) is one leaf whose value is the whole list.
+    """
+
+    path: tuple[str, ...]
+    value: Any
+    wildcard: bool = False
 
 
-def kv_wildcard_score(reference_text: str, candidate: Any) -> float:
-    """CloudEval-YAML's key-value wildcard match: the share of the reference's leaves that the
-    candidate has with the same value; a leaf whose line carries a ``# *`` label only needs to be
-    present (any value is accepted)."""
-    from kubesmith.workspace.yamledit import YamlFile
+def _labelled_lines(text: str) -> set[int]:
+    """0-based numbers of lines that carry a ``# ... *`` label (a comment, ending in ``*``)."""
+    return {
+        n for n, line in enumerate(text.splitlines()) if "#" in line and line.rstrip().endswith("*")
+    }
 
-    ref_file = YamlFile.parse(reference_text, "reference.yaml")
-    lines = reference_text.splitlines()
-    wild = {i + 1 for i, line in enumerate(lines) if WILDCARD.search(line)}
-    docs = [d for d in ref_file.documents if d.data is not None]
-    cands = candidate if isinstance(candidate, list) else [candidate]
-    total = matched = 0
-    for i, doc in enumerate(docs):
-        cand = cands[i] if i < len(cands) else {}
-        for path, value in flatten(doc.data):
-            if not path:
-                continue
-            total += 1
-            got = get_value(cand, path)
-            if not present(got):
-                continue
-            if doc.line_of(path) in wild or _same(value, got):
-                matched += 1
-    return matched / total if total else 0.0
+
+def leaves(data: Any, node: Any = None, labelled: frozenset[int] = frozenset()) -> list[Leaf]:
+    """The leaves of one loaded document, wildcard-flagged from its composed ``node``.
+
+    A leaf is a wildcard when the line of its key carries a label; ``node`` is the document's
+    PyYAML node tree (from ``yaml.compose_all``), walked alongside ``data``.
+    """
+    out: list[Leaf] = []
+
+    def walk(value: Any, nd: Any, path: tuple[str, ...], key_line: int | None) -> None:
+        if isinstance(value, dict):
+            pairs = nd.value if isinstance(nd, yaml.MappingNode) else []
+            lines = (
+                [(k.start_mark.line, v) for k, v in pairs]
+                if len(pairs) == len(value)
+                else [(None, None)] * len(value)
+            )
+            for (k, v), (line, vnode) in zip(value.items(), lines, strict=True):
+                walk(v, vnode, (*path, str(k)), line)
+            return
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            items = nd.value if isinstance(nd, yaml.SequenceNode) else []
+            nodes = items if len(items) == len(value) else [None] * len(value)
+            for item, inode in zip(value, nodes, strict=True):
+                walk(item, inode, path, None)
+            return
+        out.append(Leaf(path, value, key_line is not None and key_line in labelled))
+
+    if isinstance(data, dict):
+        walk(data, node, (), None)
+    return out
+
+
+def _doc_key(doc: Any) -> tuple[Any, Any] | None:
+    if not isinstance(doc, dict):
+        return None
+    meta = doc.get("metadata")
+    name = meta.get("name") if isinstance(meta, dict) else None
+    return (doc.get("kind"), name) if doc.get("kind") is not None else None
+
+
+def pair_documents(
+    reference: list[Any], candidate: list[Any]
+) -> list[tuple[int | None, int | None]]:
+    """Pairs of (reference index, candidate index): by kind and name first, then in order.
+
+    Documents left over on either side are paired with nothing (an empty document).
+    """
+    pairs: list[tuple[int | None, int | None]] = []
+    free = list(range(len(candidate)))
+    unpaired: list[int] = []
+    for i, doc in enumerate(reference):
+        key = _doc_key(doc)
+        hit = next((j for j in free if key is not None and _doc_key(candidate[j]) == key), None)
+        if hit is None:
+            unpaired.append(i)
+        else:
+            free.remove(hit)
+            pairs.append((i, hit))
+    for i in unpaired:
+        pairs.append((i, free.pop(0) if free else None))
+    pairs.extend((None, j) for j in free)
+    return sorted(pairs, key=lambda p: (p[0] is None, p[0] or 0, p[1] or 0))
+
+
+def kv_wildcard_score(reference_text: str, candidate: list[Any]) -> float:
+    """CloudEval-YAML's key-value wildcard match of ``candidate`` documents to the reference.
+
+    Both sides are reduced to leaves (:func:`leaves`). A reference leaf is *matched* when some
+    candidate leaf has the same key path and an equal value (any value, for a leaf whose key
+    line carries the ``# *`` label). Per document pair, union = candidate leaves + reference
+    leaves - matched; the score is the sum of matched over the sum of union over all pairs
+    (1.0: the same key-value pairs, wildcards aside; extra or missing keys lower it).
+
+    Documents are paired by kind and name, then in order (:func:`pair_documents`); the
+    benchmark pairs them in order only, which gives the same pairs whenever the candidate
+    keeps the reference's order.
+    """
+    labelled = frozenset(_labelled_lines(reference_text))
+    ref_data = list(yaml.safe_load_all(reference_text))
+    ref_nodes = list(yaml.compose_all(reference_text))
+    ref_docs = [(d, n) for d, n in zip(ref_data, ref_nodes, strict=False) if d is not None]
+    cand = [d for d in candidate if d is not None]
+    matched = union = 0
+    for i, j in pair_documents([d for d, _ in ref_docs], cand):
+        ref = leaves(ref_docs[i][0], ref_docs[i][1], labelled) if i is not None else []
+        got = leaves(cand[j]) if j is not None else []
+        by_path: dict[tuple[str, ...], list[Any]] = {}
+        for leaf in got:
+            by_path.setdefault(leaf.path, []).append(leaf.value)
+        hits = sum(
+            1
+            for leaf in ref
+            if leaf.path in by_path
+            and (leaf.wildcard or any(_equal(leaf.value, v) for v in by_path[leaf.path]))
+        )
+        matched += hits
+        union += len(ref) + len(got) - hits
+    return matched / union if union else 0.0
+
+
+def _equal(a: Any, b: Any) -> bool:
+    # The benchmark compares loaded values with Python's ==: 1 == 1.0, but 3 != "3".
+    return bool(a == b)
+
+
+def load_candidate(texts: list[str]) -> list[Any] | None:
+    """The documents of the candidate's files, loaded as the benchmark loads them (PyYAML safe
+    loader); None when a file does not parse (the benchmark scores that 0)."""
+    docs: list[Any] = []
+    for body in texts:
+        try:
+            docs.extend(yaml.safe_load_all(body))
+        except yaml.YAMLError:
+            return None
+    return docs

@@ -49,16 +49,11 @@ def test_flatten_names_list_items_so_insertions_do_not_shift_paths() -> None:
 
 def test_kv_wildcard_match_accepts_labelled_values_and_requires_the_rest() -> None:
     reference = "kind: Pod\nmetadata:\n  name: p # *\nspec:\n  image: nginx\n"
-    assert (
-        kv_wildcard_score(
-            reference, {"kind": "Pod", "metadata": {"name": "x"}, "spec": {"image": "nginx"}}
-        )
-        == 1.0
-    )
-    assert kv_wildcard_score(
-        reference, {"kind": "Pod", "metadata": {"name": "x"}, "spec": {"image": "httpd"}}
-    ) == pytest.approx(2 / 3)
-    assert kv_wildcard_score(reference, {"kind": "Pod"}) == pytest.approx(1 / 3)
+    pod = {"kind": "Pod", "metadata": {"name": "x"}, "spec": {"image": "nginx"}}
+    assert kv_wildcard_score(reference, [pod]) == 1.0
+    wrong = {"kind": "Pod", "metadata": {"name": "x"}, "spec": {"image": "httpd"}}
+    assert kv_wildcard_score(reference, [wrong]) == pytest.approx(2 / 4)  # 2 of 3 + 3 - 2
+    assert kv_wildcard_score(reference, [{"kind": "Pod"}]) == pytest.approx(1 / 3)
 
 
 def _tasks() -> list[Task]:

@@ -1,146 +1,19 @@
-"""A tiny OpenAI-compatible Chat Completions server on 127.0.0.1, serving scripted replies.
+"""The scripted OpenAI-compatible server, now in the package (``kubesmith.evals.openai_server``).
 
-The reply bodies follow the Chat Completions API reference (``chat.completion`` objects with
-``choices[].message.tool_calls[].function.arguments`` as a JSON *string*, ``finish_reason`` and
-``usage``), so the real openai client and langchain-openai parse them exactly as they would parse
-a hosted model's. Used by the end-to-end CLI test and to make the cassettes (see
-``cassettes/README.md``).
+It moved so that the eval harness's replay mode can serve hand-written model turns through the
+same real client code; the tests and the cassette recordings import it from here as before.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from kubesmith.evals.openai_server import (
+    MODEL,
+    Reply,
+    ScriptedOpenAI,
+    error,
+    refusal,
+    text,
+    tool_calls,
+)
 
-MODEL = "gpt-4o-mini-2024-07-18"
-_ids = itertools.count(1)
-
-
-@dataclass
-class Reply:
-    """One scripted HTTP reply."""
-
-    body: dict[str, Any]
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def _completion(message: dict[str, Any], finish: str, usage: tuple[int, int]) -> Reply:
-    n = next(_ids)
-    return Reply(
-        {
-            "id": f"chatcmpl-kubesmith{n:04d}",
-            "object": "chat.completion",
-            "created": 1764230400 + n,
-            "model": MODEL,
-            "choices": [
-                {"index": 0, "message": message, "logprobs": None, "finish_reason": finish}
-            ],
-            "usage": {
-                "prompt_tokens": usage[0],
-                "completion_tokens": usage[1],
-                "total_tokens": usage[0] + usage[1],
-            },
-            "system_fingerprint": "fp_kubesmith",
-        }
-    )
-
-
-def tool_calls(
-    *calls: tuple[str, dict[str, Any] | str], usage: tuple[int, int] = (900, 40)
-) -> Reply:
-    """An assistant turn calling tools; a ``str`` argument is sent verbatim (malformed JSON)."""
-    return _completion(
-        {
-            "role": "assistant",
-            "content": None,
-            "refusal": None,
-            "tool_calls": [
-                {
-                    "id": f"call_k{next(_ids):05d}",
-                    "type": "function",
-                    "function": {
-                        "name": name,
-                        "arguments": args if isinstance(args, str) else json.dumps(args),
-                    },
-                }
-                for name, args in calls
-            ],
-        },
-        "tool_calls",
-        usage,
-    )
-
-
-def refusal(text: str, usage: tuple[int, int] = (900, 12)) -> Reply:
-    """The model declines (the ``refusal`` field of the assistant message)."""
-    return _completion({"role": "assistant", "content": None, "refusal": text}, "stop", usage)
-
-
-def error(status: int, message: str) -> Reply:
-    """An API error body as the API reference shows it, with an immediate retry hint."""
-    kind = "rate_limit_exceeded" if status == 429 else "server_error"
-    return Reply(
-        {"error": {"message": message, "type": kind, "param": None, "code": kind}},
-        status,
-        {"retry-after-ms": "10"},
-    )
-
-
-class ScriptedOpenAI:
-    """Serves ``replies`` in order to ``POST /v1/chat/completions`` and records the requests."""
-
-    def __init__(self, replies: list[Reply]) -> None:
-        self.replies = list(replies)
-        self.requests: list[dict[str, Any]] = []
-        self.headers: list[dict[str, str]] = []
-        self._lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("content-length") or 0)
-                body = json.loads(self.rfile.read(length) or b"{}")
-                with server._lock:
-                    server.requests.append(body)
-                    server.headers.append(dict(self.headers))
-                    reply = server.replies.pop(0) if server.replies else error(500, "no reply left")
-                if not self.path.endswith("/chat/completions"):
-                    reply = error(404, f"unknown path {self.path}")
-                data = json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                self.send_header("content-type", "application/json")
-                self.send_header("content-length", str(len(data)))
-                for k, v in reply.headers.items():
-                    self.send_header(k, v)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                del format, args
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-
-    @property
-    def base_url(self) -> str:
-        """The ``/v1`` root to give the client as its base URL."""
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
-
-    @contextmanager
-    def running(self) -> Iterator[ScriptedOpenAI]:
-        """Serve in a background thread for the duration of the ``with`` block."""
-        thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        thread.start()
-        try:
-            yield self
-        finally:
-            self.httpd.shutdown()
-            self.httpd.server_close()
-            thread.join(timeout=5)
+__all__ = ["MODEL", "Reply", "ScriptedOpenAI", "error", "refusal", "text", "tool_calls"]

@@ -6,12 +6,44 @@ import and one ``add_command`` line below.
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from kubesmith import __version__
 
+# Command name → module exposing ``command``. Modules load only when their command runs (or
+# when --help lists them), so `kubesmith tools install` does not pay for the agent's imports.
+COMMANDS: dict[str, str] = {
+    "propose": "kubesmith.cli.propose",
+    "chat": "kubesmith.cli.chat",
+    "review": "kubesmith.cli.review",
+    "validate": "kubesmith.cli.validate",
+    "eval": "kubesmith.cli.evals",
+    "rules": "kubesmith.cli.rules",
+    "feedback": "kubesmith.cli.feedback",
+    "sandbox": "kubesmith.cli.sandbox",
+    "bot": "kubesmith.cli.bot",
+    "tools": "kubesmith.cli.tools",
+    "doctor": "kubesmith.cli.doctor",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [*COMMANDS, *super().list_commands(ctx)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS and cmd_name not in self.commands:
+            module = importlib.import_module(COMMANDS[cmd_name])
+            self.add_command(module.command, cmd_name)
+        return super().get_command(ctx, cmd_name)
+
 
 @click.group(
+    cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
 @click.version_option(__version__, "--version", prog_name="kubesmith")
@@ -29,27 +61,11 @@ def cli() -> None:
 
 
 def _register() -> None:
-    # Imported here so `kubesmith --version` stays fast and commands load their own dependencies.
-    from kubesmith.cli import (
-        bot,
-        chat,
-        doctor,
-        evals,
-        feedback,
-        propose,
-        review,
-        rules,
-        sandbox,
-        tools,
-        validate,
-    )
-
-    commands = (propose, chat, review, validate, evals, tools, doctor, sandbox, rules, feedback)
-    for module in (*commands, bot):
-        cli.add_command(module.command)
+    """Load every command now (tests and tooling); ``main`` loads only the one it runs."""
+    for name in cli.list_commands(click.Context(cli)):
+        cli.get_command(click.Context(cli), name)
 
 
 def main() -> None:
     """Console-script entry point."""
-    _register()
     cli()

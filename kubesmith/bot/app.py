@@ -1,7 +1,8 @@
 """The ASGI app: ``POST /webhook``, ``/healthz``, ``/readyz``, ``/metrics``.
 
-The webhook endpoint only verifies, routes and enqueues — one small insert — so GitHub gets its
-answer in milliseconds; the work happens in the workers (:mod:`kubesmith.bot.worker`).
+The webhook endpoint only verifies, routes and enqueues — one small insert, committed together
+with those of concurrent deliveries (:mod:`kubesmith.bot.batcher`) — so GitHub gets its answer
+in milliseconds; the work happens in the workers (:mod:`kubesmith.bot.worker`).
 
 Answers: 401 unsigned or forged; 400 malformed (no job); 202 queued; 200 a replay (the delivery
 id was seen: nothing queued) or an event the bot does not act on.
@@ -24,6 +25,7 @@ from starlette.routing import Route
 
 from kubesmith.bot.events import MalformedPayload, route
 from kubesmith.bot.metrics import CONTENT_TYPE
+from kubesmith.bot.queue import Delivery
 from kubesmith.bot.signature import verify
 
 if TYPE_CHECKING:
@@ -92,8 +94,8 @@ async def _webhook(bot: Bot, request: Request, event: str) -> tuple[str, Respons
         return "malformed", JSONResponse({"error": f"malformed payload: {e}"}, 400)
     status = "ignored" if target.kind == "ignored" else "queued"
     stored = payload if status == "queued" else {}
-    job_id = await run_in_threadpool(
-        bot.queue.enqueue, delivery, event, target.kind, target.pr_key, stored, status=status
+    job_id = await bot.batcher.submit(
+        Delivery(delivery, event, target.kind, target.pr_key, stored, status)
     )
     if job_id is None:
         return "replay", JSONResponse({"delivery": delivery, "duplicate": True}, 200)

@@ -35,6 +35,18 @@ STATUSES = ("queued", "running", "done", "failed", "ignored")
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """A webhook delivery to remember (and, unless ``ignored``, to run)."""
+
+    delivery_id: str
+    event: str
+    kind: str
+    pr_key: str
+    payload: dict[str, Any]
+    status: str = "queued"
+
+
+@dataclass(frozen=True)
 class Job:
     """One claimed unit of work: a webhook delivery the bot acts on."""
 
@@ -103,7 +115,7 @@ class JobQueue:
                 with conn.begin():
                     yield conn
         except IntegrityError:
-            raise
+            raise  # callers handle constraint violations themselves
         except SQLAlchemyError as e:
             raise RunError(f"bot job queue: {e}") from e
 
@@ -124,24 +136,31 @@ class JobQueue:
         ``status="ignored"`` remembers a delivery the bot does not act on, so its replay is
         recognised too.
         """
+        return self.enqueue_many([Delivery(delivery_id, event, kind, pr_key, payload, status)])[0]
+
+    def enqueue_many(self, deliveries: Sequence[Delivery]) -> list[int | None]:
+        """Add several deliveries in ONE transaction (group commit); a job id or None for each.
+
+        A burst of webhooks then costs one commit instead of one per delivery. A delivery id
+        already present — or repeated within ``deliveries`` — yields None (a replay).
+        """
         now = self.clock()
-        row = {
-            "d": delivery_id, "e": event, "k": kind, "p": pr_key, "j": json.dumps(payload),
-            "s": status, "now": now,
-        }  # fmt: skip
-        try:
-            with self._tx() as conn:
-                result = conn.execute(
-                    text(
-                        "INSERT INTO bot_jobs (delivery_id, event, kind, pr_key, payload, status,"
-                        " attempts, run_after, error, created_at, updated_at) VALUES"
-                        " (:d, :e, :k, :p, :j, :s, 0, :now, '', :now, :now) RETURNING id"
-                    ),
-                    row,
-                )
-                return int(result.scalar_one())
-        except IntegrityError:
-            return None
+        out: list[int | None] = []
+        insert = text(
+            "INSERT INTO bot_jobs (delivery_id, event, kind, pr_key, payload, status,"
+            " attempts, run_after, error, created_at, updated_at) VALUES"
+            " (:d, :e, :k, :p, :j, :s, 0, :now, '', :now, :now)"
+            " ON CONFLICT (delivery_id) DO NOTHING RETURNING id"
+        )
+        with self._tx() as conn:
+            for d in deliveries:
+                row = {
+                    "d": d.delivery_id, "e": d.event, "k": d.kind, "p": d.pr_key,
+                    "j": json.dumps(d.payload), "s": d.status, "now": now,
+                }  # fmt: skip
+                job_id = conn.execute(insert, row).scalar()
+                out.append(None if job_id is None else int(job_id))
+        return out
 
     # ------------------------------------------------------------------ workers
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from kubesmith.bot.batcher import Batcher
 from kubesmith.bot.config import BotConfig
 from kubesmith.bot.handlers import (
     ClientFactory,
@@ -42,6 +43,7 @@ class Bot:
             lease=config.lease,
         )
         self.metrics = BotMetrics(self.queue.counts)
+        self.batcher = Batcher(self.queue)
         self.context = JobContext(
             config, self._open_store, clients or default_client_factory(config)
         )
@@ -70,11 +72,13 @@ class Bot:
         recovered = self.queue.requeue_abandoned()
         if recovered:
             log.info("resuming %d job(s) left running by a stopped process", recovered)
+        self.batcher.start()
         if self.config.concurrency > 0:
             self.workers.start()
 
     def stop(self) -> None:
         """Stop the workers (running jobs finish first) and close the databases."""
+        self.batcher.stop()
         self.workers.stop()
         if self.context._store is not None:
             self.context._store.close()

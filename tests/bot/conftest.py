@@ -126,19 +126,26 @@ class PullRepo:
         return self.head_sha
 
 
-@pytest.fixture
-def pull_repo(make_repo: Callable[..., Path], tmp_path: Path) -> PullRepo:
-    """``main`` with a valid Deployment; ``break-replicas`` sets ``replicas: three`` (line 8)."""
+def make_pull_repo(
+    make_repo: Callable[..., Path], tmp_path: Path, head_ref: str = "break-replicas"
+) -> PullRepo:
+    """``main`` with a valid Deployment; ``head_ref`` sets ``replicas: three`` (line 8)."""
     work = make_repo(files={"deploy/checkout.yaml": GOOD, ".kubesmith.yaml": CONFIG})
     bare = tmp_path / "remote.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
     git(work, "remote", "add", "origin", str(bare))
     git(work, "push", "-q", "origin", "main")
     base = git(work, "rev-parse", "HEAD").strip()
-    git(work, "checkout", "-q", "-b", "break-replicas")
-    repo = PullRepo(bare, work, base, "")
+    git(work, "checkout", "-q", "-b", head_ref)
+    repo = PullRepo(bare, work, base, "", head_ref)
     repo.push_fix(GOOD.replace("replicas: 2", "replicas: three"), "three replicas")
     return repo
+
+
+@pytest.fixture
+def pull_repo(make_repo: Callable[..., Path], tmp_path: Path) -> PullRepo:
+    """The pull request ``break-replicas`` (#7) on a bare remote."""
+    return make_pull_repo(make_repo, tmp_path)
 
 
 def payload(name: str, **values: Any) -> dict[str, Any]:

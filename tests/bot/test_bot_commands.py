@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,7 +12,15 @@ import pytest
 from kubesmith.bot.checkout import check_clone_url
 from kubesmith.errors import UsageError
 from kubesmith.store import Store
-from tests.bot.conftest import BotServer, PullRepo, fill, payload, pr_payload, recorder
+from tests.bot.conftest import (
+    BotServer,
+    PullRepo,
+    fill,
+    make_pull_repo,
+    payload,
+    pr_payload,
+    recorder,
+)
 from tests.conftest import git
 
 
@@ -110,3 +121,55 @@ def test_local_clone_urls_are_refused_unless_allowed() -> None:
         check_clone_url("ssh://git@ghe.example.com/acme/manifests.git", allow_file=True)
     check_clone_url("file:///srv/git/manifests.git", allow_file=True)
     check_clone_url("https://ghe.example.com/acme/manifests.git", allow_file=False)
+
+
+def test_intent_on_kubesmiths_own_pull_request_pushes_a_commit_onto_it(
+    bot_server: BotServer, make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    head_ref = "kubesmith/scale-checkout-to-3-4f1c2a9"
+    repo = make_pull_repo(make_repo, tmp_path, head_ref)
+    before = repo.head_sha
+    bot_server.start()
+    clone_url = repo.bare.as_uri()
+    data = payload(
+        "issue_comment", comment_id=960, login="dana", user_type="User",
+        body="/kubesmith scale checkout to 4", clone_url=clone_url,
+    )  # fmt: skip
+    body = json.dumps(_kubesmith_body("4f1c2a9b7d3e"))[1:-1]
+    values = {"head_sha": before, "base_sha": repo.base_sha, "clone_url": clone_url,
+              "head_ref": head_ref, "pr_body": body}  # fmt: skip
+    with recorder().use_cassette("command_own_pull.yaml") as cassette:
+        fill(cassette, **values)
+        assert bot_server.post("issue_comment", data).status_code == 202
+        bot_server.wait_for("done", 1)
+        assert cassette.all_played
+    tip = git(repo.bare, "rev-parse", head_ref).strip()
+    assert git(repo.bare, "rev-parse", f"{tip}~1").strip() == before  # a fast-forward
+    assert "replicas: 4" in git(repo.bare, "show", f"{tip}:deploy/checkout.yaml")
+    assert not [s for s in bot_server.sent if s.path.endswith("/pulls")]  # no new PR
+    reply = bot_server.sent[-1].body["body"]
+    assert f"onto `{head_ref}`" in reply
+
+
+def test_explain_lists_each_finding_with_its_rule(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    bot_server.start()
+    clone_url = pull_repo.bare.as_uri()
+    data = payload(
+        "issue_comment", comment_id=960, login="dana", user_type="User",
+        body="/kubesmith explain", clone_url=clone_url,
+    )  # fmt: skip
+    values = {
+        "head_sha": pull_repo.head_sha,
+        "base_sha": pull_repo.base_sha,
+        "clone_url": clone_url,
+    }
+    with recorder().use_cassette("command_explain.yaml") as cassette:
+        fill(cassette, **values)
+        assert bot_server.post("issue_comment", data).status_code == 202
+        bot_server.wait_for("done", 1)
+        assert cassette.all_played
+    reply = bot_server.sent[-1].body["body"]
+    assert "`deploy/checkout.yaml:8` field `spec.replicas`" in reply
+    assert "schema" in reply

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from kubesmith.config import PolicySettings
-from kubesmith.errors import UsageError
+from kubesmith.errors import ToolError, UsageError
 from kubesmith.model import Finding, Manifest, Severity
 from kubesmith.tools.policy.celenv import shared_environment
 from kubesmith.tools.policy.evaluator import Evaluator, Violation
@@ -47,14 +47,22 @@ class PolicyValidator:
     def __init__(self, settings: PolicySettings, root: Path) -> None:
         self.settings = settings
         self.root = root
-        env = shared_environment()
+        self.unavailable: str | None = None
+        """Why the CEL engine cannot run here (then only Rego folders are checked)."""
+        self.policies: PolicySet = PolicySet()
+        self.evaluator: Evaluator | None = None
+        try:
+            env = shared_environment()
+        except ToolError as e:
+            self.unavailable = str(e)
+            return
         policies = load_packs(settings.packs, env)
         for folder in settings.folders:
             path = (root / folder).resolve()
             if not path.is_dir():
                 raise UsageError(f"policy folder {folder!r} does not exist under {root}")
             policies += load_folder(path, root.resolve(), env)
-        self.policies: PolicySet = policies
+        self.policies = policies
         self.evaluator = Evaluator(policies, env, dict(settings.params))
 
     @property
@@ -66,8 +74,15 @@ class PolicyValidator:
         """Findings for every (policy, resource) violation; patches are never evaluated."""
         if not self.settings.enabled:
             return []
-        findings = self._setup_findings()
         docs = [m for m in manifests if not getattr(m, "is_patch", False) and m.obj.get("kind")]
+        evaluator = self.evaluator
+        if evaluator is None:
+            findings = [
+                Finding(self.name, "warning", f"policy checks skipped: {self.unavailable}",
+                        rule="policy-engine")
+            ]  # fmt: skip
+            return findings + self._rego(docs)
+        findings = self._setup_findings(evaluator)
         kinds = Kinds.from_objects(m.obj for m in docs)
         namespaces = {
             m.ref.name: m.obj for m in docs if m.obj.get("kind") == "Namespace" and m.ref.name
@@ -76,7 +91,7 @@ class PolicyValidator:
             obj = _with_namespace(m)
             skip = exempted(self.settings.exemptions, m.ref, obj)
             try:
-                violations = self.evaluator.evaluate(obj, kinds, namespaces, skip)
+                violations = evaluator.evaluate(obj, kinds, namespaces, skip)
             except Exception as e:  # a validator reports, it never raises
                 findings.append(
                     Finding(self.name, "error", f"policy evaluation failed: {e}", m.file,
@@ -84,24 +99,27 @@ class PolicyValidator:
                 )  # fmt: skip
                 continue
             findings += [self._finding(m, v) for v in violations]
-        if self.settings.rego_folders:
-            from kubesmith.tools.policy.rego import RegoValidator
+        return findings + self._rego(docs)
 
-            findings += RegoValidator(self.settings.rego_folders, self.root).validate(docs)
-        return findings
+    def _rego(self, docs: Sequence[Manifest]) -> list[Finding]:
+        if not self.settings.rego_folders:
+            return []
+        from kubesmith.tools.policy.rego import RegoValidator
 
-    def _setup_findings(self) -> list[Finding]:
+        return RegoValidator(self.settings.rego_folders, self.root).validate(docs)
+
+    def _setup_findings(self, evaluator: Evaluator) -> list[Finding]:
         out = [
             Finding(self.name, "error", f"policy not loaded: {p.message}", p.file, p.line,
                     rule=p.policy or "policy-load")
             for p in self.policies.problems
         ]  # fmt: skip
-        for policy, message in self.evaluator.compile_problems:
+        for policy, message in evaluator.compile_problems:
             out.append(
                 Finding(self.name, "error", f"policy not loaded: {message}", policy.file,
                         policy.line, rule=policy.name)
             )  # fmt: skip
-        for policy in self.evaluator.unbound:
+        for policy in evaluator.unbound:
             out.append(
                 Finding(
                     self.name, "info",

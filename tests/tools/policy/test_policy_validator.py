@@ -308,3 +308,27 @@ def test_odd_yaml_never_crashes_the_validator(make_repo: Callable[..., Path]) ->
     docs = Workspace.load(repo).documents
     findings = PolicyValidator(PolicySettings(packs=("pss-baseline",)), repo).validate(docs)
     assert [f.rule for f in findings] == ["pss-baseline-privileged/0"]
+
+
+def test_without_the_cel_engine_policy_checks_are_skipped_with_a_warning(
+    make_repo: Callable[..., Path],
+) -> None:
+    repo = make_repo(files={"debug.yaml": PRIVILEGED})
+    script = (
+        "import sys; sys.modules['cel_expr_python'] = None\n"  # as if the extra were missing
+        "from pathlib import Path\n"
+        "from kubesmith.config import PolicySettings\n"
+        "from kubesmith.tools.policy import PolicyValidator\n"
+        "from kubesmith.workspace import Workspace\n"
+        f"repo = Path({str(repo)!r})\n"
+        "v = PolicyValidator(PolicySettings(packs=('pss-restricted',)), repo)\n"
+        "for f in v.validate(Workspace.load(repo).documents):\n"
+        "    print(f.severity, f.rule, f.message)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert proc.stdout.splitlines() == [
+        "warning policy-engine policy checks skipped: policy evaluation needs cel-expr-python: "
+        "pip install 'kubesmith[policy]'"
+    ]

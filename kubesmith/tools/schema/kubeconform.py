@@ -2,9 +2,9 @@
 
 kubeconform is only ever given local ``-schema-location`` templates (the generated folders); it
 is never run without one, because with none it falls back to its default location on the
-network. Documents are written as JSON (one document per line, ``---`` between them) into a few
-temporary files — one process validates the whole batch on all cores — and each result is mapped
-back to its document by (file, apiVersion, kind, name), a key made unique per temporary file.
+network. Documents are written as JSON (one document per line, ``---`` between them) into
+temporary files — one process validates the whole batch — and each result is mapped back to its
+document by (file, apiVersion, kind), a key made unique per temporary file.
 
 A crash, an unreadable output or a timeout is an ``error`` verdict for every document of the
 batch: a broken validator must never look like a pass.
@@ -26,16 +26,27 @@ from kubesmith.tools.schema.kubeconform_output import verdict_from_result
 from kubesmith.tools.schema.verdict import RULE_ENGINE, VALID, Verdict, Violation
 
 DEFAULT_TIMEOUT_S = 300.0
-_DOCS_PER_FILE = 500
 
 Signature = tuple[str, str, str]
 
 
 def signature(obj: dict[str, Any]) -> Signature:
-    """What kubeconform reports a resource as: (apiVersion, kind, metadata.name)."""
+    """What kubeconform reports a resource as: (apiVersion, kind, name), read as it reads them.
+
+    Non-string values count as empty, and ``generateName`` wins over ``name`` with a suffix.
+    """
     meta = obj.get("metadata")
-    name = meta.get("name") if isinstance(meta, dict) else None
-    return (str(obj.get("apiVersion", "")), str(obj.get("kind", "")), str(name or ""))
+    name = ""
+    if isinstance(meta, dict):
+        name = meta["name"] if isinstance(meta.get("name"), str) else ""
+        if isinstance(meta.get("generateName"), str):
+            name = meta["generateName"] + "{{ generateName }}"
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    return (
+        api_version if isinstance(api_version, str) else "",
+        kind if isinstance(kind, str) else "",
+        name,
+    )
 
 
 def result_signature(result: dict[str, Any]) -> Signature:
@@ -111,33 +122,39 @@ def check_documents(run: KubeconformRun, docs: Sequence[dict[str, Any]]) -> list
     if not docs:
         return []
     with tempfile.TemporaryDirectory(prefix="kubesmith-kc-") as tmp:
-        owners: dict[tuple[str, Signature], int] = {}
-        files: list[list[str]] = [[]]
-        used: list[set[Signature]] = [set()]
+        # The n-th document of each (apiVersion, kind) goes to file n: within a file that pair
+        # is unique, so a result is placed by it alone (names are read differently by Go).
+        owners: dict[tuple[str, tuple[str, str]], int] = {}
+        files: list[list[str]] = []
+        seen: dict[tuple[str, str], int] = {}
         for i, obj in enumerate(docs):
-            sig = signature(obj)
-            slot = next(
-                (n for n, s in enumerate(used) if sig not in s and len(files[n]) < _DOCS_PER_FILE),
-                None,
-            )
-            if slot is None:
+            gvk = signature(obj)[:2]
+            slot = seen.get(gvk, 0)
+            seen[gvk] = slot + 1
+            if slot == len(files):
                 files.append([])
-                used.append(set())
-                slot = len(files) - 1
-            used[slot].add(sig)
             files[slot].append(json.dumps(obj, separators=(",", ":")))
-            owners[(f"b{slot}.json", sig)] = i
+            owners[(f"b{slot}.json", gvk)] = i
         for n, texts in enumerate(files):
             Path(tmp, f"b{n}.json").write_text("\n---\n".join(texts) + "\n")
         try:
-            results = run.run([f"b{n}.json" for n in range(len(files))], cwd=Path(tmp))
+            results = run.run([tmp])
         except ToolError as e:
             failed = Verdict("error", (Violation((), str(e), RULE_ENGINE),), str(e))
             return [failed] * len(docs)
     verdicts = [VALID] * len(docs)
+    unplaced: set[str] = set()
     for result in results:
-        key = (os.path.basename(str(result.get("filename", ""))), result_signature(result))
-        index = owners.get(key)
-        if index is not None:
+        batch_file = os.path.basename(str(result.get("filename", "")))
+        index = owners.get((batch_file, result_signature(result)[:2]))
+        if index is None:
+            unplaced.add(batch_file)
+        else:
             verdicts[index] = verdict_from_result(result, docs[index])
+    if unplaced:  # never let a result we cannot place turn into a pass
+        msg = "kubeconform reported on a document kubesmith could not match; not validated"
+        failed = Verdict("error", (Violation((), msg, RULE_ENGINE),), msg)
+        for (batch_file, _), index in owners.items():
+            if batch_file in unplaced and verdicts[index] is VALID:
+                verdicts[index] = failed
     return verdicts

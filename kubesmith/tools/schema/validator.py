@@ -25,6 +25,7 @@ from kubesmith.tools.schema.bundle import FORMAT, SchemaSet, ensure_schemas
 from kubesmith.tools.schema.crds import CrdSchema, CrdSet, crd_schemas, ensure_crd_schemas, is_crd
 from kubesmith.tools.schema.embedded import EmbeddedEngine
 from kubesmith.tools.schema.kubeconform import DEFAULT_TIMEOUT_S, KubeconformRun, check_documents
+from kubesmith.tools.schema.lists import list_items
 from kubesmith.tools.schema.located import expanded_size_exceeds
 from kubesmith.tools.schema.paths import cache_root
 from kubesmith.tools.schema.verdict import (
@@ -239,6 +240,23 @@ class SchemaValidator:
         findings: list[Finding] = []
         todo: list[Manifest] = []
         for m in manifests:
+            items = list_items(m)
+            if items is not None and not getattr(m, "is_patch", False):
+                if expanded_size_exceeds(m.obj):
+                    msg = "document expands to too many nodes (a YAML alias bomb?): not validated"
+                    findings.append(_finding(m, "error", msg, RULE_INVALID_DOCUMENT))
+                    continue
+                findings.extend(self._duplicates(m))
+                for item in items:
+                    if not item.obj:
+                        msg = "a List item must be an object"
+                        findings.append(_finding(item, "error", msg, RULE_INVALID_DOCUMENT))
+                        continue
+                    notes, go = self.precheck(item)
+                    findings.extend(notes)
+                    if go:
+                        todo.append(item)
+                continue
             notes, go = self.precheck(m)
             findings.extend(notes)
             if go:
@@ -289,21 +307,24 @@ class SchemaValidator:
         if expanded_size_exceeds(obj):
             msg = "document expands to too many nodes (a YAML alias bomb?): not validated"
             return [_finding(m, "error", msg, RULE_INVALID_DOCUMENT)], False
-        if self.settings.strict:
-            for path, line in getattr(m, "duplicate_keys", None) or ():
-                out.append(
-                    Finding(
-                        validator=NAME,
-                        severity="error",
-                        message=f"duplicate key {path!r}: only one of the values would be used",
-                        file=m.file,
-                        line=line,
-                        ref=m.ref,
-                        path=path,
-                        rule=RULE_DUPLICATE_KEY,
-                    )
-                )
-        return out, True
+        return self._duplicates(m), True
+
+    def _duplicates(self, m: Manifest) -> list[Finding]:
+        if not self.settings.strict:
+            return []
+        return [
+            Finding(
+                validator=NAME,
+                severity="error",
+                message=f"duplicate key {path!r}: only one of the values would be used",
+                file=m.file,
+                line=line,
+                ref=m.ref,
+                path=path,
+                rule=RULE_DUPLICATE_KEY,
+            )
+            for path, line in getattr(m, "duplicate_keys", None) or ()
+        ]
 
     def _verdicts(self, objs: list[dict[str, Any]]) -> list[Verdict]:
         context = self.context()

@@ -189,3 +189,53 @@ def test_the_file_fast_path_finds_what_the_library_finds(
         ("twice.yaml", 4),
         ("twice.yaml", 9),
     }
+
+
+LIST = """apiVersion: v1
+kind: List
+items:
+  - apiVersion: v1
+    kind: ConfigMap
+    metadata: {name: a}
+    data: {k: 1}
+  - apiVersion: v1
+    kind: Service
+    metadata: {name: s}
+    spec:
+      ports: [{port: eighty}]
+  - 7
+"""
+
+
+def test_list_items_are_validated_one_by_one(
+    make_validator: Callable[..., Any], tmp_path: Path, kubeconform_bin: Path
+) -> None:
+    from kubesmith.tools.schema.located import parse_documents
+
+    (tmp_path / "list.yaml").write_text(LIST)
+    expected = [
+        ("error", 7, "data.k", "schema/type"),
+        ("error", 12, "spec.ports[0].port", "schema/type"),
+        ("error", 13, None, "schema/invalid-document"),
+    ]
+    for engine in ("kubeconform", "embedded"):
+        v = make_validator(engine=engine, kubeconform=kubeconform_bin)
+        assert summary(v.validate(parse_documents(LIST, "list.yaml"))) == expected, engine
+        fast = make_validator(engine=engine, kubeconform=kubeconform_bin)
+        assert summary(fast.validate_files([("list.yaml", tmp_path / "list.yaml", False)])) == (
+            expected
+        ), engine
+
+
+def test_names_kubeconform_reads_differently_are_still_matched(
+    make_validator: Callable[..., Any], yaml_docs: Callable[..., Any], kubeconform_bin: Path
+) -> None:
+    text = (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: 12}\ndata: {k: v}\n---\n"
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {generateName: cm-}\ndata: {k: 1}\n"
+    )
+    v = make_validator(engine="kubeconform", kubeconform=kubeconform_bin)
+    assert summary(v.validate(yaml_docs(text))) == [
+        ("error", 3, "metadata.name", "schema/type"),
+        ("error", 9, "data.k", "schema/type"),
+    ]

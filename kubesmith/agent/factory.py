@@ -6,6 +6,8 @@ the eval harness all assemble an Agent the same way.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +55,26 @@ def build_validators(settings: Settings, repo: Path) -> list[Validator]:
 
         validators.append(PolicyValidator(settings.policy, root=repo))
     return validators
+
+
+@contextlib.contextmanager
+def open_validators(
+    settings: Settings, repo: Path, progress: Callable[[str], None] | None = None
+) -> Iterator[list[Validator]]:
+    """:func:`build_validators` plus the server-side dry-run when ``dry_run.mode`` asks for it.
+
+    The dry-run may start a throwaway sandbox API server; it is stopped when the block ends.
+    """
+    validators = build_validators(settings, repo)
+    if settings.dry_run.mode == "off":
+        yield validators
+        return
+    from kubesmith.tools.dryrun_setup import open_dry_run
+    from kubesmith.workspace import Workspace
+
+    crds = [d.obj for d in Workspace.load(repo, settings).find(kind="CustomResourceDefinition")]
+    with open_dry_run(settings.dry_run, crds=crds, progress=progress) as dry_run:
+        yield [*validators, *([dry_run] if dry_run is not None else [])]
 
 
 def build_forge(settings: Settings, repo: Path, store: Store | None = None) -> Forge:

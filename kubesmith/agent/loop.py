@@ -283,8 +283,13 @@ def open_agent(
     planner: str | None = None,
     settings: Settings | None = None,
     progress: Progress = _quiet,
+    validators: Sequence[Validator] | None = None,
 ) -> Agent:
-    """An Agent for ``repo`` with the planner, validators and forge its settings name."""
+    """An Agent for ``repo`` with the planner, validators and forge its settings name.
+
+    Pass ``validators`` (e.g. from :func:`kubesmith.agent.factory.open_validators`, which adds the
+    dry-run) to override the settings' choice.
+    """
     from kubesmith.agent.factory import build_forge, build_planner, build_validators
     from kubesmith.store import Store
 
@@ -295,7 +300,7 @@ def open_agent(
         repo=repo,
         settings=settings,
         planner=build_planner(planner or settings.effective_planner, settings),
-        validators=build_validators(settings, repo),
+        validators=list(validators) if validators is not None else build_validators(settings, repo),
         forge=build_forge(settings, repo, store),
         progress=progress,
         store=store,

@@ -70,3 +70,29 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             sys.exit(e.exit_code)
 
     return wrapper
+
+
+def dry_run_options(fn: Callable[P, R]) -> Callable[P, R]:
+    """``--dry-run off|server|sandbox``, ``--kubeconfig`` and ``--context``."""
+    fn = click.option("--context", default=None, help="kubeconfig context for --dry-run server.")(
+        fn
+    )
+    fn = click.option(
+        "--kubeconfig", default=None, help="kubeconfig for --dry-run server (default: $KUBECONFIG)."
+    )(fn)
+    return click.option(
+        "--dry-run",
+        "dry_run",
+        type=click.Choice(["off", "server", "sandbox"]),
+        default=None,
+        help="Server-side dry-run: against a cluster (read-only), a local sandbox API server "
+        "(started for the command unless `kubesmith sandbox up` runs), or off. "
+        "Default: dry_run.mode in .kubesmith.yaml (off).",
+    )(fn)
+
+
+def dry_run_overrides(
+    mode: str | None, kubeconfig: str | None, context: str | None
+) -> dict[str, Any]:
+    """Settings overrides for the dry-run options (None values change nothing)."""
+    return {"dry_run.mode": mode, "dry_run.kubeconfig": kubeconfig, "dry_run.context": context}

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import click
 
+from kubesmith.agent.factory import open_validators
 from kubesmith.agent.loop import open_agent
 from kubesmith.cli._common import (
     EXIT_BLOCKED,
     console,
+    dry_run_options,
+    dry_run_overrides,
     err_console,
     handle_errors,
     output_option,
@@ -52,6 +55,7 @@ from kubesmith.model import to_json
     default=None,
     help="GitHub Enterprise API, e.g. https://ghe.example.com/api/v3 (or GITHUB_API_URL).",
 )
+@dry_run_options
 @output_option
 @handle_errors
 def command(
@@ -65,6 +69,9 @@ def command(
     github_repo: str | None,
     github_api_url: str | None,
     output: str,
+    dry_run: str | None,
+    kubeconfig: str | None,
+    context: str | None,
 ) -> None:
     """Turn INTENT into a validated change on a new branch, and open a pull request.
 
@@ -86,6 +93,7 @@ def command(
             "forge.kind": forge,
             "forge.github_repo": github_repo,
             "forge.github_api_url": github_api_url,
+            **dry_run_overrides(dry_run, kubeconfig, context),
         }
     )
 
@@ -93,8 +101,11 @@ def command(
         if output == "text":
             err_console.print(f"[dim]… {message}[/]")
 
-    agent = open_agent(repo, planner=planner, settings=settings, progress=progress)
-    proposal = agent.propose(" ".join(intent), open_pr=not no_pr, force=force)
+    with open_validators(settings, repo, progress) as validators:
+        agent = open_agent(
+            repo, planner=planner, settings=settings, progress=progress, validators=validators
+        )
+        proposal = agent.propose(" ".join(intent), open_pr=not no_pr, force=force)
     if output == "json":
         print_json(to_json(proposal))
     else:

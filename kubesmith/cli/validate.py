@@ -11,13 +11,22 @@ import fnmatch
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
-from kubesmith.cli._common import EXIT_BLOCKED, handle_errors, print_json, repo_option
+from kubesmith.agent.factory import open_validators
+from kubesmith.cli._common import (
+    EXIT_BLOCKED,
+    dry_run_options,
+    dry_run_overrides,
+    err_console,
+    handle_errors,
+    print_json,
+    repo_option,
+)
 from kubesmith.config import Settings, load_settings
 from kubesmith.errors import ManifestError, UsageError
 from kubesmith.model import Finding, Manifest
@@ -27,12 +36,14 @@ OUTPUTS = ("text", "json", "sarif", "junit")
 _SUFFIXES = (".yaml", ".yml", ".json")
 
 
-def build_validators(settings: Settings, root: Path) -> list[Validator]:
-    """The validators ``kubesmith validate`` runs: the same as the agent's (one place decides,
-    :func:`kubesmith.agent.factory.build_validators`), driven by ``settings``."""
-    from kubesmith.agent.factory import build_validators as agent_validators
+def _progress(output: str) -> Callable[[str], None] | None:
+    if output != "text":
+        return None
 
-    return agent_validators(settings, root)
+    def say(message: str) -> None:
+        err_console.print(f"[dim]… {message}[/]")
+
+    return say
 
 
 def discover(paths: Sequence[Path], repo: Path, settings: Settings) -> list[tuple[str, Path]]:
@@ -168,6 +179,7 @@ def run_validators(
     help="Built-in policy packs, comma-separated (pss-baseline, pss-restricted, best-practices), "
     "or 'none'; default: policy.packs in .kubesmith.yaml.",
 )
+@dry_run_options
 @handle_errors
 def command(
     paths: tuple[Path, ...],
@@ -178,6 +190,9 @@ def command(
     crd_dirs: tuple[Path, ...],
     engine: str | None,
     policies: str | None,
+    dry_run: str | None,
+    kubeconfig: str | None,
+    context: str | None,
 ) -> None:
     """Validate Kubernetes manifests offline: API schemas, CRDs, strict fields, policies.
 
@@ -188,6 +203,7 @@ def command(
       kubesmith validate -o sarif > kubesmith.sarif
       kubesmith validate -o junit > report.xml
       kubesmith validate --policies pss-restricted,best-practices
+      kubesmith validate --dry-run sandbox        # also the API server's own checks
 
     Kustomize patch files, kustomization files and YAML that is not a Kubernetes object are
     skipped with a note. A kind with no schema (no CRD found) is a warning.
@@ -204,13 +220,14 @@ def command(
         "policy.packs": None
         if policies is None
         else [p.strip() for p in policies.split(",") if p.strip() not in ("", "none")],
+        **dry_run_overrides(dry_run, kubeconfig, context),
     }
     settings = settings.merged(**overrides)
-    validators = build_validators(settings, repo)
-    if not validators:
-        raise UsageError("every validator is disabled in the settings: nothing to check")
     files = discover(paths, repo, settings)
-    findings = run_validators(validators, files, patch_files(repo))
+    with open_validators(settings, repo, progress=_progress(output)) as validators:
+        if not validators:
+            raise UsageError("every validator is disabled in the settings: nothing to check")
+        findings = run_validators(validators, files, patch_files(repo))
     names = [r for r, _ in files]
     if output == "json":
         from kubesmith.tools.report import render_json

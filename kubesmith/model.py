@@ -356,6 +356,10 @@ class Proposal:
     usage: Usage = field(default_factory=Usage)
     rationale: str = ""
     iterations: int = 1
+    questions: tuple[str, ...] = ()
+    """What the planner wants a person to confirm (e.g. a PDB that would block node drains)."""
+    live_diff: str = ""
+    """Server-side dry-run result against the live objects, per resource (Secret data masked)."""
     fingerprint: str = ""
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 

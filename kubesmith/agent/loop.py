@@ -153,6 +153,8 @@ class Agent:
             usage=changeset.usage,
             rationale=changeset.rationale,
             iterations=iterations,
+            questions=changeset.questions,
+            live_diff=_live_diffs(self.validators) if changes else "",
         )
         if not changes:
             return replace(proposal, rationale=changeset.rationale or "Already as asked.")
@@ -245,6 +247,16 @@ class Agent:
         for v in self.validators:
             findings.extend(v.validate(docs))
         return findings
+
+
+def _live_diffs(validators: Sequence[Validator]) -> str:
+    """The dry-run validator's live diffs (a validator exposing ``diffs``), as one text."""
+    parts = []
+    for v in validators:
+        diffs = getattr(v, "diffs", None)
+        if isinstance(diffs, dict):
+            parts += [f"# {ref}\n{text}" for ref, text in sorted(diffs.items()) if text]
+    return "\n".join(parts)
 
 
 def _finding_key(f: Finding) -> tuple[object, ...]:

@@ -53,6 +53,8 @@ def print_proposal(console: Console, p: Proposal) -> None:
     if not p.changes:
         console.print(f"[bold]Nothing to change.[/] {escape(p.rationale)}")
         return
+    for q in p.questions:
+        console.print(f"[yellow]?[/] {escape(q)}")
     if p.rationale:
         console.print(escape(p.rationale))
     errors = sum(f.severity == "error" for f in p.findings)

@@ -75,6 +75,12 @@ def pr_body(proposal: Proposal, validators: tuple[str, ...] = ()) -> str:
     summary = validation_summary(proposal, validators)
     if summary:
         out += ["", "### Validation", "", "| validator | result |", "|---|---|", *summary]
+    if proposal.questions:
+        out += ["", "### Questions for the reviewer", ""]
+        out += [f"- {q}" for q in proposal.questions]
+    if proposal.live_diff:
+        out += ["", "<details><summary>Live diff (server-side dry-run)</summary>", ""]
+        out += ["```diff", proposal.live_diff.rstrip(), "```", "", "</details>"]
     problems = [f for f in proposal.findings if f.severity != "info"]
     if problems:
         out += ["", "<details><summary>Findings</summary>", ""]

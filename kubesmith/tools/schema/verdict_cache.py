@@ -11,11 +11,12 @@ a locked database), validation runs uncached rather than failing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,18 +40,31 @@ def cache_key(context: str, content: bytes | str) -> str:
 
 
 class VerdictCache:
-    """Verdicts (any JSON value) by key, in ``<cache>/verdicts.sqlite3``."""
+    """Verdicts (any JSON value) by key, and file stamps, in ``<cache>/verdicts.sqlite3``.
+
+    Each operation opens and closes its own connection: a validator may live as long as a chat
+    session or a bot, and nothing is left open between runs (or across a fork).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db: sqlite3.Connection | None = None
         self._broken = False
+        self._ready: Path | None = None
 
-    def _conn(self) -> sqlite3.Connection | None:
-        if self._db is None and not self._broken:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                db = sqlite3.connect(self.path, timeout=10)
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection | None]:
+        if self._broken:
+            yield None
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10)
+        except (sqlite3.Error, OSError):
+            self._broken = True
+            yield None
+            return
+        try:
+            if self._ready != self.path:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(
                     "CREATE TABLE IF NOT EXISTS verdicts "
@@ -60,49 +74,60 @@ class VerdictCache:
                     "CREATE TABLE IF NOT EXISTS stamps (path TEXT PRIMARY KEY, size INTEGER, "
                     "mtime_ns INTEGER, digest TEXT, crd INTEGER, at REAL)"
                 )
-                self._db = db
-            except (sqlite3.Error, OSError):
-                self._broken = True
-        return self._db
+                self._ready = self.path
+        except sqlite3.Error:
+            self._broken = True
+            db.close()
+            yield None
+            return
+        try:
+            yield db
+        finally:
+            db.close()
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         """The cached values of ``keys`` that are present."""
-        db = self._conn()
         wanted = list(dict.fromkeys(keys))
-        if db is None or not wanted:
-            return {}
         found: dict[str, Any] = {}
-        try:
-            for i in range(0, len(wanted), _CHUNK):
-                chunk = wanted[i : i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = db.execute(f"SELECT key, value FROM verdicts WHERE key IN ({marks})", chunk)
-                found.update((k, [] if v == "[]" else json.loads(v)) for k, v in rows)
-        except (sqlite3.Error, ValueError):
+        if not wanted:
             return found
+        with self._connect() as db:
+            if db is None:
+                return found
+            try:
+                for i in range(0, len(wanted), _CHUNK):
+                    chunk = wanted[i : i + _CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    query = f"SELECT key, value FROM verdicts WHERE key IN ({marks})"
+                    for k, v in db.execute(query, chunk):
+                        found[k] = [] if v == "[]" else json.loads(v)
+            except (sqlite3.Error, ValueError):
+                return found
         return found
 
     def put_many(self, items: Mapping[str, Any]) -> None:
         """Store ``items`` (key → JSON value)."""
-        db = self._conn()
-        if db is None or not items:
+        if not items:
             return
         now = time.time()
-        try:
-            with db:
-                db.executemany(
-                    "INSERT OR REPLACE INTO verdicts (key, value, at) VALUES (?, ?, ?)",
-                    [(k, json.dumps(v, separators=(",", ":")), now) for k, v in items.items()],
-                )
-                (count,) = db.execute("SELECT COUNT(*) FROM verdicts").fetchone()
-                if count > MAX_ROWS:
-                    db.execute(
-                        "DELETE FROM verdicts WHERE key IN "
-                        "(SELECT key FROM verdicts ORDER BY at LIMIT ?)",
-                        (count - MAX_ROWS,),
+        rows = [(k, json.dumps(v, separators=(",", ":")), now) for k, v in items.items()]
+        with self._connect() as db:
+            if db is None:
+                return
+            try:
+                with db:
+                    db.executemany(
+                        "INSERT OR REPLACE INTO verdicts (key, value, at) VALUES (?, ?, ?)", rows
                     )
-        except sqlite3.Error:
-            return
+                    (count,) = db.execute("SELECT COUNT(*) FROM verdicts").fetchone()
+                    if count > MAX_ROWS:
+                        db.execute(
+                            "DELETE FROM verdicts WHERE key IN "
+                            "(SELECT key FROM verdicts ORDER BY at LIMIT ?)",
+                            (count - MAX_ROWS,),
+                        )
+            except sqlite3.Error:
+                return
 
     def stamps(self, paths: Iterable[str]) -> dict[str, Stamp]:
         """Trusted stamps of files hashed before (see :data:`RACY_S`), by absolute path.
@@ -110,43 +135,37 @@ class VerdictCache:
         Lets a re-run skip reading and hashing files whose size and mtime did not change — the
         same trade-off git's index makes.
         """
-        db = self._conn()
         wanted = list(paths)
         found: dict[str, Stamp] = {}
-        if db is None:
-            return found
-        try:
-            for i in range(0, len(wanted), _CHUNK):
-                chunk = wanted[i : i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                query = (
-                    "SELECT path, size, mtime_ns, digest, crd, at FROM stamps "
-                    f"WHERE path IN ({marks})"
-                )
-                for path, size, mtime_ns, digest, crd, at in db.execute(query, chunk):
-                    if at - mtime_ns / 1e9 > RACY_S:
-                        found[path] = (size, mtime_ns, digest, bool(crd))
-        except sqlite3.Error:
-            return found
+        with self._connect() as db:
+            if db is None:
+                return found
+            try:
+                for i in range(0, len(wanted), _CHUNK):
+                    chunk = wanted[i : i + _CHUNK]
+                    marks = ",".join("?" * len(chunk))
+                    query = (
+                        "SELECT path, size, mtime_ns, digest, crd, at FROM stamps "
+                        f"WHERE path IN ({marks})"
+                    )
+                    for path, size, mtime_ns, digest, crd, at in db.execute(query, chunk):
+                        if at - mtime_ns / 1e9 > RACY_S:
+                            found[path] = (size, mtime_ns, digest, bool(crd))
+            except sqlite3.Error:
+                return found
         return found
 
     def put_stamps(self, stamps: Mapping[str, Stamp]) -> None:
         """Remember files' stamps (taken now)."""
-        db = self._conn()
-        if db is None or not stamps:
+        if not stamps:
             return
         now = time.time()
-        try:
-            with db:
-                db.executemany(
-                    "INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?, ?)",
-                    [(p, s[0], s[1], s[2], int(s[3]), now) for p, s in stamps.items()],
-                )
-        except sqlite3.Error:
-            return
-
-    def close(self) -> None:
-        """Close the database (the object can be used again; it reopens)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        rows = [(p, s[0], s[1], s[2], int(s[3]), now) for p, s in stamps.items()]
+        with self._connect() as db:
+            if db is None:
+                return
+            try:
+                with db:
+                    db.executemany("INSERT OR REPLACE INTO stamps VALUES (?, ?, ?, ?, ?, ?)", rows)
+            except sqlite3.Error:
+                return

@@ -200,3 +200,15 @@ def test_prepare_learns_the_workspace_crds(
     touched = ws.find(kind="Gadget")
     [f] = v.validate(touched)
     assert (f.file, f.line, f.path, f.severity) == ("apps/g.yaml", 4, "spec.size", "error")
+
+
+def test_an_unusable_cache_only_makes_validation_uncached(
+    make_validator: Callable[..., Any], yaml_docs: Callable[..., Any], tmp_path: Any
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    v = make_validator()
+    v.cache.path = blocker / "verdicts.sqlite3"
+    [f] = v.validate(yaml_docs(deployment(replicas='"three"')))
+    assert f.path == "spec.replicas"
+    assert v.validate(yaml_docs(deployment(replicas='"three"'))) == [f]

@@ -7,8 +7,9 @@ the commit status is simply set again, pull requests are found by branch, outcom
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubesmith.bot import comments
@@ -50,13 +51,15 @@ class JobContext:
     clients: ClientFactory
 
     _store: Store | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def store(self) -> Store:
-        """The feedback store (opened on first use)."""
-        if self._store is None:
-            self._store = self.store_factory()
-        return self._store
+        """The feedback store (opened on first use, once for every worker thread)."""
+        with self._lock:
+            if self._store is None:
+                self._store = self.store_factory()
+            return self._store
 
 
 def handle(ctx: JobContext, job: Job) -> None:

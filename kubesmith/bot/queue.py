@@ -268,6 +268,21 @@ class JobQueue:
             )
             return int(result.rowcount or 0)
 
+    def prune(self, older_than: float) -> int:
+        """Forget finished jobs (done, failed, ignored) last touched ``older_than`` seconds ago.
+
+        Their delivery ids go with them, so keep this longer than GitHub redelivers (days).
+        """
+        with self._tx() as conn:
+            result = conn.execute(
+                text(
+                    "DELETE FROM bot_jobs WHERE status IN ('done', 'failed', 'ignored')"
+                    " AND updated_at < :limit"
+                ),
+                {"limit": self.clock() - older_than},
+            )
+            return int(result.rowcount or 0)
+
     # ------------------------------------------------------------------ reading
 
     def counts(self) -> dict[str, int]:

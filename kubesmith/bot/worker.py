@@ -20,6 +20,8 @@ from kubesmith.errors import UsageError
 
 log = logging.getLogger(__name__)
 
+PRUNE_EVERY = 3600.0
+"""Seconds between clean-ups of finished jobs."""
 Handler = Callable[[Job], None]
 GiveUp = Callable[[Job, BaseException], None]
 
@@ -28,7 +30,8 @@ class Workers:
     """``concurrency`` threads running jobs with ``handle``; ``give_up`` reports final failures.
 
     A :class:`~kubesmith.errors.UsageError` (bad configuration in the repository, an intent
-    kubesmith cannot understand) is not retried: retrying cannot fix it.
+    kubesmith cannot understand) is not retried: retrying cannot fix it. Finished jobs older
+    than ``retention`` seconds (default a week, longer than GitHub redelivers) are deleted.
     """
 
     def __init__(
@@ -40,6 +43,7 @@ class Workers:
         *,
         concurrency: int = 2,
         poll: float = 1.0,
+        retention: float = 7 * 86400.0,
     ) -> None:
         self.queue = queue
         self.handle = handle
@@ -47,6 +51,7 @@ class Workers:
         self.metrics = metrics
         self.concurrency = concurrency
         self.poll = poll
+        self.retention = retention
         self.name = f"{socket.gethostname()}-{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
         self._wake = threading.Condition()
@@ -130,6 +135,7 @@ class Workers:
 
     def _heartbeat(self) -> None:
         interval = max(0.05, min(self.queue.lease / 4, 15.0))
+        pruned = 0.0
         while not self._stop.wait(interval):
             with self._lock:
                 ids = list(self._running)
@@ -137,5 +143,8 @@ class Workers:
                 self.queue.heartbeat(ids)
                 if self.queue.requeue_abandoned():
                     self.wake()
+                if time.monotonic() - pruned > PRUNE_EVERY:
+                    self.queue.prune(self.retention)
+                    pruned = time.monotonic()
             except Exception:
                 log.exception("heartbeat failed")

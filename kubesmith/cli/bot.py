@@ -31,9 +31,16 @@ def command() -> None:
     "--workers", "concurrency", default=2, show_default=True, type=int,
     help="Jobs run at once by this process (0: only receive webhooks).",
 )  # fmt: skip
+@click.option(
+    "--store-url", default=None, metavar="URL",
+    help="SQLAlchemy URL of the store and job queue (default: KUBESMITH_STORE_URL, else SQLite "
+    "in --data-dir); PostgreSQL lets several replicas share one queue.",
+)  # fmt: skip
 @click.option("--log-level", default="info", show_default=True, help="uvicorn's log level.")
 @handle_errors
-def serve(host: str, port: int, data_dir: Path, concurrency: int, log_level: str) -> None:
+def serve(
+    host: str, port: int, data_dir: Path, concurrency: int, store_url: str | None, log_level: str
+) -> None:
     """Serve POST /webhook, /healthz, /readyz and /metrics.
 
     \b
@@ -53,6 +60,9 @@ def serve(host: str, port: int, data_dir: Path, concurrency: int, log_level: str
     from kubesmith.bot.config import BotConfig
     from kubesmith.bot.service import Bot
 
-    config = BotConfig.from_env(data_dir.resolve(), concurrency=concurrency)
+    overrides: dict[str, object] = {"concurrency": concurrency}
+    if store_url:
+        overrides["store_url"] = store_url
+    config = BotConfig.from_env(data_dir.resolve(), None, **overrides)
     app = create_app(Bot(config))
     uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)

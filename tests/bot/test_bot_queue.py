@@ -143,3 +143,30 @@ def test_concurrent_claimers_never_share_a_job(url: str) -> None:
     finally:
         for q in queues:
             q.close()
+
+
+def test_finished_jobs_are_pruned_after_the_retention(queue: JobQueue, clock: Clock) -> None:
+    queue.enqueue("d-1", "pull_request", "validate", "acme/m#1", PAYLOAD)
+    queue.enqueue("d-2", "ping", "ignored", "event:ping", {}, status="ignored")
+    queue.enqueue("d-3", "pull_request", "validate", "acme/m#2", PAYLOAD)
+    job = queue.claim("w")
+    assert job is not None
+    queue.complete(job.id)
+    clock.now += 8 * 86400
+    assert queue.prune(7 * 86400) == 2  # done and ignored; the queued job stays
+    assert [j["delivery_id"] for j in queue.jobs()] == ["d-3"]
+
+
+def test_group_commit_reports_replays_within_and_across_batches(queue: JobQueue) -> None:
+    from kubesmith.bot.queue import Delivery
+
+    queue.enqueue("d-0", "pull_request", "validate", "acme/m#1", PAYLOAD)
+    batch = [
+        Delivery(f"d-{i}", "pull_request", "validate", "acme/m#1", {"i": i}) for i in (0, 1, 2, 1)
+    ]
+    ids = queue.enqueue_many(batch)
+    assert ids[0] is None
+    assert ids[3] is None
+    assert ids[1] is not None
+    assert ids[2] is not None
+    assert queue.counts()["queued"] == 3

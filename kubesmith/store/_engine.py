@@ -9,6 +9,7 @@ several replicas points ``store_url`` (or ``KUBESMITH_STORE_URL``) at PostgreSQL
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,8 @@ def migrate(engine: Engine) -> None:
     Raises:
         RunError: when a migration fails (the transaction is rolled back).
     """
+    if _current_revision(engine) == head_revision():
+        return  # the common case: nothing to do, and alembic need not even be imported
     from alembic import command
     from alembic.config import Config
 
@@ -151,6 +154,33 @@ def migrate(engine: Engine) -> None:
         raise RunError(
             f"cannot migrate the kubesmith store at {_safe(str(engine.url))}: {e}"
         ) from e
+
+
+_REVISION = re.compile(r'^(down_)?revision\s*(?::[^=]*)?=\s*["\']?([\w-]+|None)["\']?', re.M)
+
+
+def head_revision() -> str | None:
+    """The newest migration's id, read from the shipped revision files without alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for f in (Path(__file__).parent / "migrations" / "versions").glob("*.py"):
+        for down, rev in _REVISION.findall(f.read_text(encoding="utf-8")):
+            (parents if down else revisions).add(rev)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def _current_revision(engine: Engine) -> str | None:
+    """The database's alembic revision, or None (no table yet, or not readable)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+    except SQLAlchemyError:
+        return None
+    return str(rows[0][0]) if len(rows) == 1 else None
 
 
 def _safe(url: str) -> str:

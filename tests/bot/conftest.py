@@ -32,6 +32,7 @@ from kubesmith.bot.signature import sign
 from kubesmith.config import Settings
 from kubesmith.tools.forges.github import GitHubClient, client_from_settings, parse_slug
 from tests.conftest import git
+from tests.store.conftest import pg_server_url, pg_url  # noqa: F401 - PostgreSQL fixtures
 
 HERE = Path(__file__).parent
 API = "https://ghe.example.com/api/v3"
@@ -266,7 +267,8 @@ class BotServer:
         return httpx.get(f"{self.url}{path}", timeout=10)
 
     def queue(self) -> JobQueue:
-        return JobQueue.open(f"sqlite:///{self.data_dir / 'kubesmith.db'}")
+        url = self.overrides.get("store_url") or f"sqlite:///{self.data_dir / 'kubesmith.db'}"
+        return JobQueue.open(url)
 
     def wait_for(
         self, status: str = "done", count: int = 1, timeout: float = 60

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from kubesmith.bot.queue import JobQueue
-from tests.store.conftest import pg_server_url, pg_url  # noqa: F401 - fixtures
 
 PAYLOAD = {"action": "opened"}
 

@@ -62,6 +62,7 @@ class Workspace:
         self.kustomizations: list[Kustomization] = []
         self._by_kind: dict[str, list[Document]] = defaultdict(list)
         self._by_name: dict[str, list[Document]] = defaultdict(list)
+        self._doc_cache: dict[str, tuple[tuple[object, ...], list[Document]]] = {}
 
     # ------------------------------------------------------------------ loading
 
@@ -134,30 +135,43 @@ class Workspace:
             if k.namespace:
                 for r in (*k.resources, *k.patch_files):
                     ns_of.setdefault(r, k.namespace)
+        cache, self._doc_cache = self._doc_cache, {}
         for path in sorted(self.files):
             if path in kust_files:
                 continue
             yf = self.files[path]
-            found = False
-            for i, ydoc in enumerate(yf.documents):
-                data = ydoc.data
-                if not (isinstance(data, dict) and data.get("apiVersion") and data.get("kind")):
-                    continue
-                found = True
-                owner = patch_owner.get(path)
-                doc = Document(
-                    file=path,
-                    index=i,
-                    ref=ResourceRef.from_object(data, ns_of.get(path)),
-                    source=ydoc,
-                    is_patch=owner is not None,
-                    overlay=owner.name if owner is not None and owner.is_overlay else None,
-                )
+            owner = patch_owner.get(path)
+            key = (
+                yf,
+                ns_of.get(path),
+                owner is not None,
+                owner.name if owner is not None and owner.is_overlay else None,
+            )
+            docs = cache[path][1] if path in cache and cache[path][0] == key else None
+            if docs is None:
+                docs = self._documents_of(path, yf, key[1], key[2], key[3])
+            self._doc_cache[path] = (key, docs)
+            for doc in docs:
                 self.documents.append(doc)
                 self._by_kind[doc.ref.kind.lower()].append(doc)
                 self._by_name[doc.ref.name].append(doc)
-            if not found and any(d.data is not None for d in yf.documents):
-                self.notes.append(f"{path}: skipped, not a Kubernetes manifest")
+
+    def _documents_of(
+        self, path: str, yf: YamlFile, namespace: str | None, is_patch: bool, overlay: str | None
+    ) -> list[Document]:
+        """The Kubernetes documents of one file (re-made only when the file or its context
+        changes, so re-indexing after an edit costs little)."""
+        docs = []
+        for i, ydoc in enumerate(yf.documents):
+            data = ydoc.data
+            if not (isinstance(data, dict) and data.get("apiVersion") and data.get("kind")):
+                continue
+            ref = ResourceRef.from_object(data, namespace)
+            docs.append(Document(path, i, ref, ydoc, is_patch, overlay))
+        note = f"{path}: skipped, not a Kubernetes manifest"
+        if not docs and any(d.data is not None for d in yf.documents) and note not in self.notes:
+            self.notes.append(note)
+        return docs
 
     # ------------------------------------------------------------------ queries
 

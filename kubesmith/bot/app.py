@@ -5,7 +5,8 @@ with those of concurrent deliveries (:mod:`kubesmith.bot.batcher`) — so GitHub
 in milliseconds; the work happens in the workers (:mod:`kubesmith.bot.worker`).
 
 Answers: 401 unsigned or forged; 400 malformed (no job); 202 queued; 200 a replay (the delivery
-id was seen: nothing queued) or an event the bot does not act on.
+id was seen: nothing queued) or an event the bot does not act on; 503 when the store cannot
+take the delivery (not acknowledged: GitHub lists it as failed, to redeliver).
 """
 
 from __future__ import annotations
@@ -94,9 +95,13 @@ async def _webhook(bot: Bot, request: Request, event: str) -> tuple[str, Respons
         return "malformed", JSONResponse({"error": f"malformed payload: {e}"}, 400)
     status = "ignored" if target.kind == "ignored" else "queued"
     stored = payload if status == "queued" else {}
-    job_id = await bot.batcher.submit(
-        Delivery(delivery, event, target.kind, target.pr_key, stored, status)
-    )
+    try:
+        job_id = await bot.batcher.submit(
+            Delivery(delivery, event, target.kind, target.pr_key, stored, status)
+        )
+    except Exception as e:  # not acknowledged, so GitHub shows the delivery as failed
+        log.error("cannot store delivery %s: %s", delivery, e)
+        return "unavailable", JSONResponse({"error": "the job store is unavailable"}, 503)
     if job_id is None:
         return "replay", JSONResponse({"delivery": delivery, "duplicate": True}, 200)
     if status == "ignored":

@@ -111,7 +111,11 @@ class Workers:
             self.handle(job)
             self.queue.complete(job.id)
         except Exception as e:
-            result = self._failed(job, e)
+            try:
+                result = self._failed(job, e)
+            except Exception:  # the store is down: the lease runs out and the job comes back
+                log.exception("cannot record the failure of job %s", job.id)
+                result = "abandoned"
         finally:
             with self._lock:
                 self._running.pop(job.id, None)

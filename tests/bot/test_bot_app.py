@@ -177,3 +177,16 @@ def test_help_command_for_a_maintainer(bot_server: BotServer) -> None:
     reply = bot_server.sent[-1].body["body"]
     assert "/kubesmith validate" in reply
     assert "/kubesmith explain" in reply
+
+
+def test_delivery_is_not_acknowledged_when_the_store_cannot_take_it(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    bot_server.start(concurrency=0)
+    assert bot_server.bot is not None
+    bot_server.bot.queue.engine.dispose()
+    for f in bot_server.data_dir.glob("kubesmith.db*"):
+        f.unlink()  # the next connection opens an empty database without the queue table
+    r = bot_server.post("pull_request", pr_payload(pull_repo))
+    assert r.status_code == 503
+    assert "unavailable" in r.json()["error"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from kubesmith.bot.signature import sign, verify
 from tests.bot.conftest import (
@@ -190,3 +191,19 @@ def test_delivery_is_not_acknowledged_when_the_store_cannot_take_it(
     r = bot_server.post("pull_request", pr_payload(pull_repo))
     assert r.status_code == 503
     assert "unavailable" in r.json()["error"]
+
+
+def test_bot_serve_refuses_to_start_without_a_webhook_secret(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from kubesmith.cli.main import _register, cli
+
+    _register()
+    result = CliRunner().invoke(
+        cli,
+        ["bot", "serve", "--data-dir", str(tmp_path / "data")],
+        env={"GITHUB_WEBHOOK_SECRET": ""},
+    )
+    assert result.exit_code == 2
+    assert "GITHUB_WEBHOOK_SECRET" in result.output
+    assert not (tmp_path / "data").exists()

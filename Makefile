@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install tools run test unit lint typecheck fmt bench clean
+.PHONY: install tools run test unit lint typecheck fmt bench eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ unit: $(STAMP)
 ## test: everything: tools, lint, type check, unit and integration tests
 test: $(STAMP) tools lint typecheck
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+## eval: the builtin eval suite, offline and with replayed (hand-written) model turns; prints the scores
+EVAL_DIR ?= eval-runs/make
+EVAL_JOBS ?= 2
+eval: $(STAMP)
+	rm -rf $(EVAL_DIR)/builtin-offline $(EVAL_DIR)/builtin-replay
+	$(BIN)/kubesmith eval --suite builtin --planner offline -j $(EVAL_JOBS) --output-dir $(EVAL_DIR)/builtin-offline
+	$(BIN)/kubesmith eval --suite builtin --planner auto --replay scripts -j $(EVAL_JOBS) --output-dir $(EVAL_DIR)/builtin-replay
+	$(BIN)/kubesmith eval compare $(EVAL_DIR)/builtin-offline $(EVAL_DIR)/builtin-replay
 
 ## bench: performance benchmarks; results in .bench/ and summarised on stdout
 bench: $(STAMP) tools

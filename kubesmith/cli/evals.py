@@ -152,7 +152,9 @@ def command(
     if output == "json":
         print_json({**meta, "run_dir": str(run_dir), **summary})
         return
-    table = Table("suite", "tasks", "successes", "rate", "unsupported", "errors", box=None)
+    table = Table(
+        "suite", "tasks", "successes", "rate", "unsupported", "errors", "handled by", box=None
+    )
     for name, s in summary["suites"].items():
         table.add_row(
             name,
@@ -161,6 +163,7 @@ def command(
             f"{s.get('success_rate', 0):.0%}",
             str(s.get("unsupported", "")),
             str(s.get("errors", "")),
+            ", ".join(f"{k}: {v}" for k, v in sorted((s.get("handled_by") or {}).items())),
         )
     console.print(table)
     if replay:

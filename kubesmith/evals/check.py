@@ -19,6 +19,7 @@ from kubesmith.evals.score import (
     values_match,
 )
 from kubesmith.evals.tasks import Expectation, Task
+from kubesmith.model import Proposal
 from kubesmith.workspace import GitTreeSource, Workspace
 
 if TYPE_CHECKING:
@@ -75,20 +76,18 @@ def check_expectation(ws: Workspace, e: Expectation) -> tuple[bool, str, float |
     return ok, f"{e.ref} {e.path} = {value!r}" + ("" if ok else f" (expected {e.equals!r})"), None
 
 
-def _allowed(e: Expectation) -> list[tuple[str, str | None]]:
-    """What the expectation lets the change touch: (``Kind/name``, path or None for all)."""
-    if e.kv_match is not None:  # the reference is the whole answer: its documents may change
-        docs = load_candidate([str(e.kv_match["reference"])]) or []
-        return [
-            (f"{d.get('kind')}/{(d.get('metadata') or {}).get('name', '')}", None)
-            for d in docs
-            if isinstance(d, dict)
-        ]
-    return [(e.ref.split("/")[0] + "/" + e.ref.split("/")[-1], e.allow or e.path)]
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0][:300] if text.strip() else "no change proposed"
+def _why(proposal: Proposal, success: bool) -> dict[str, str]:
+    """A short reason for a failed proposal: its blocking findings, or why nothing changed."""
+    if success:
+        return {}
+    if proposal.blocked:
+        errors = [f for f in proposal.findings if f.severity == "error"]
+        text = "; ".join(f"{f.validator}: {f.message}" for f in errors[:3])
+        return {"message": f"blocked by {text}"[:300]}
+    if not proposal.changes:
+        first = proposal.rationale.strip().splitlines()[:1]
+        return {"message": (first[0] if first else "no change proposed")[:300]}
+    return {}
 
 
 def score_task(task: Task, repo: Path, config: RunConfig) -> dict[str, Any]:
@@ -117,8 +116,13 @@ def score_task(task: Task, repo: Path, config: RunConfig) -> dict[str, Any]:
     base = Workspace.load(repo, settings, GitTreeSource(repo, base_sha))
     checks = [check_expectation(head, e) for e in task.expect]
     fields_ok = all(ok for ok, _, _ in checks)
-    allowed = [a for e in task.expect for a in _allowed(e)]
-    sides = side_edits(base, head, allowed)
+    allowed = [
+        (e.ref.split("/")[0] + "/" + e.ref.split("/")[-1], e.allow or e.path) for e in task.expect
+    ]
+    # A reference answer (CloudEval) is the whole desired output: what else changed is part of
+    # its key-value score, not a side edit.
+    kv_task = any(e.kv_match is not None for e in task.expect)
+    sides = [] if kv_task else side_edits(base, head, allowed)
     changed = {c.file for c in proposal.changes}
     if task.may_change is not None:
         sides += [
@@ -148,6 +152,6 @@ def score_task(task: Task, repo: Path, config: RunConfig) -> dict[str, Any]:
         "model_calls": proposal.usage.calls,
         "changes": len(proposal.changes),
         "checks": [text for _, text, _ in checks],
-        **({"message": _first_line(proposal.rationale)} if not success and not changed else {}),
+        **_why(proposal, success),
         **({"kv_score": sum(kv) / len(kv)} if kv else {}),
     }

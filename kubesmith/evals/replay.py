@@ -150,14 +150,28 @@ def _answer(message: str) -> Callable[[dict[str, Any]], Reply]:
 
 @contextmanager
 def replay_server(task: Task, source: ReplaySource) -> Iterator[ScriptedOpenAI]:
-    """A running scripted server for ``task``; once its turns are used up (or when there are
-    none) it answers with the ``answer`` tool, so planning ends at once with that message."""
+    """A running scripted server for ``task``.
+
+    Once a script's turns are used up (or when there are none) it answers with the ``answer``
+    tool, so planning ends at once with that message; the oracle starts its turns again.
+    """
     turns = source.turns_for(task)
     if turns is None:
         message = f"replay ({source.label}) has no recorded turns for task {task.id}"
     else:
         message = f"replay ({source.label}): the recorded turns for task {task.id} are used up"
-    server = ScriptedOpenAI([_step(t) for t in turns or ()], when_exhausted=_answer(message))
+    steps = [_step(t) for t in turns or ()]
+    server = ScriptedOpenAI(steps, when_exhausted=_answer(message))
+    if source.kind == "oracle" and steps:
+
+        def again(request: dict[str, Any]) -> Reply:
+            # The oracle knows one answer: asked to repair, it gives it again, and the loop
+            # stops because the edits did not change.
+            server.replies.extend(steps[1:])
+            first = steps[0]
+            return first if isinstance(first, Reply) else first(request)
+
+        server.when_exhausted = again
     with server.running():
         yield server
 

@@ -86,6 +86,7 @@ def write_report(run_dir: Path, summary: dict[str, Any], meta: dict[str, Any]) -
         + f". Overall: {summary['successes']}/{summary['tasks']} "
         f"({summary['success_rate']:.0%}).",
         "",
+        *([f"> **{meta['replay_note']}**", ""] if meta.get("replay_note") else []),
         "| suite | tasks | success | rate | unsupported | fail | error | side-edit-free | "
         "iterations | tokens in/out | cost $ | handled by |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",

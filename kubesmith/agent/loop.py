@@ -102,7 +102,12 @@ class Agent:
             raise UsageError("HEAD is detached; check out a branch or set forge.base_branch")
         sha = git.resolve(name)
         self.progress(f"loading manifests at {name} ({sha[:7]})")
-        ws = Workspace.load(git.root, self.settings, GitTreeSource(git.root, sha))
+        ws = Workspace.load(
+            git.root,
+            self.settings,
+            GitTreeSource(git.root, sha),
+            cache_dir=git.git_dir / "kubesmith",
+        )
         for v in self.validators:
             prepare = getattr(v, "prepare", None)
             if callable(prepare):
@@ -117,10 +122,22 @@ class Agent:
         """
         ws = base.workspace
         ws.reset()
-        before = self._baseline(ws, changeset)
+        originals = self._edited_documents(ws, changeset)  # stay as they were after apply
         changes = ws.apply(changeset)
         self.progress(f"validating {len(changes)} change(s)")
-        return changes, _mark_preexisting(self.validate(ws, changes), before)
+        findings = self.validate(ws, changes)
+        if not findings or not originals:
+            return changes, findings
+        # Only validators that found something are asked about the base, to tell which
+        # findings the change caused.
+        asked = {f.validator for f in findings}
+        before = {
+            _finding_key(f)
+            for v in self.validators
+            if v.name in asked
+            for f in v.validate(originals)
+        }
+        return changes, _mark_preexisting(findings, before)
 
     def publish(
         self,
@@ -222,19 +239,20 @@ class Agent:
             changes = []
         return replace(previous, usage=usage), changes, findings, max_rounds
 
-    def _baseline(self, ws: Workspace, changeset: ChangeSet) -> set[tuple[object, ...]]:
-        """Findings the edited resources already had before the change (they do not block it)."""
+    @staticmethod
+    def _edited_documents(ws: Workspace, changeset: ChangeSet) -> list[Document]:
+        """The documents ``changeset`` edits, as they are before it is applied."""
         docs: list[Document] = []
         for edit in changeset.edits:
             if isinstance(edit, AddResource):
                 continue
             try:
-                docs.append(ws.get(edit.ref, edit.file))
+                doc = ws.get(edit.ref, edit.file)
             except EditRejected:
                 continue
-        if not docs:
-            return set()
-        return {_finding_key(f) for v in self.validators for f in v.validate(docs)}
+            if doc not in docs:
+                docs.append(doc)
+        return docs
 
     def validate(self, ws: Workspace, changes: Sequence[Change]) -> list[Finding]:
         """Run every validator on the documents ``changes`` touched."""

@@ -23,6 +23,9 @@ from kubesmith.errors import ConfigError, RunError, UsageError
 SQLITE_BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another process's write lock before giving up."""
 
+VERSION_TABLE = "kubesmith_alembic_version"
+"""Alembic's version table (named so it cannot clash with an application's own)."""
+
 WRITE_FLAG = "kubesmith_write"
 """Connection-info key: the next transaction on this connection writes (``BEGIN IMMEDIATE``)."""
 
@@ -177,7 +180,7 @@ def _current_revision(engine: Engine) -> str | None:
 
     try:
         with engine.connect() as conn:
-            rows = conn.execute(text("SELECT version_num FROM alembic_version")).all()
+            rows = conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).all()
     except SQLAlchemyError:
         return None
     return str(rows[0][0]) if len(rows) == 1 else None

@@ -23,6 +23,8 @@ class SourceFile:
 
     path: str
     size: int
+    blob: str | None = None
+    """The git blob id, when the file comes from a commit (a content id for caching)."""
 
 
 class FileSource(Protocol):
@@ -102,7 +104,7 @@ class GitTreeSource:
                 continue
             path = path_b.decode()
             self._blobs[path] = sha.decode()
-            yield SourceFile(path, int(size))
+            yield SourceFile(path, int(size), sha.decode())
 
     def read(self, paths: Sequence[str]) -> dict[str, bytes]:
         if not paths:

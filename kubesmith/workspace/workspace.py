@@ -28,6 +28,7 @@ from kubesmith.model import (
     ResourceRef,
     SetField,
 )
+from kubesmith.workspace.cache import ParseCache
 from kubesmith.workspace.document import Document
 from kubesmith.workspace.kustomize import Kustomization, is_kustomization
 from kubesmith.workspace.source import DirectorySource, FileSource, matches
@@ -68,33 +69,58 @@ class Workspace:
 
     @classmethod
     def load(
-        cls, root: Path, settings: Settings | None = None, source: FileSource | None = None
+        cls,
+        root: Path,
+        settings: Settings | None = None,
+        source: FileSource | None = None,
+        *,
+        cache_dir: Path | None = None,
     ) -> Workspace:
-        """Load every manifest under ``root`` (or from ``source``, e.g. a git commit)."""
+        """Load every manifest under ``root`` (or from ``source``, e.g. a git commit).
+
+        Args:
+            cache_dir: keep parsed files here between runs, keyed by git blob id (only files
+                from a commit source have one); the agent uses ``.git/kubesmith``.
+        """
         root = Path(root)
         if not root.is_dir():
             raise ManifestError(f"{root} is not a directory")
         settings = settings if settings is not None else load_settings(root)
         ws = cls(root, source or DirectorySource(root), settings)
-        ws._load(settings.workspace)
+        ws._load(settings.workspace, ParseCache(cache_dir) if cache_dir else None)
         return ws
 
-    def _load(self, cfg: WorkspaceSettings) -> None:
+    def _load(self, cfg: WorkspaceSettings, cache: ParseCache | None) -> None:
         # One pause of the cyclic collector for the whole load: thousands of small node objects
         # would otherwise make it rescan the growing heap after every file.
         with gc_paused():
-            self._load_files(cfg)
+            self._load_files(cfg, cache)
         self._index()
 
-    def _load_files(self, cfg: WorkspaceSettings) -> None:
+    def _load_files(self, cfg: WorkspaceSettings, cache: ParseCache | None) -> None:
         wanted: list[str] = []
+        blobs: dict[str, str] = {}
         for f in self.source.files():
             if not matches(f.path, cfg.include) or matches(f.path, cfg.exclude):
                 continue
             if f.size > cfg.max_file_bytes:
                 self.notes.append(f"{f.path}: skipped, {f.size} bytes is over the size limit")
                 continue
+            if cache is not None and f.blob is not None:
+                blobs[f.path] = f.blob
+                hit = cache.get(f.blob, f.path)
+                if hit is not None:
+                    self.files[f.path] = hit
+                    self.original[f.path] = hit.text
+                    continue
             wanted.append(f.path)
+        self._parse_files(wanted, cache, blobs)
+        if cache is not None:
+            cache.save({(b, p) for p, b in blobs.items() if p in self.files})
+
+    def _parse_files(
+        self, wanted: list[str], cache: ParseCache | None, blobs: dict[str, str]
+    ) -> None:
         for path, raw in self.source.read(wanted).items():
             if b"\0" in raw:
                 self.notes.append(f"{path}: skipped, binary content")
@@ -113,6 +139,8 @@ class Workspace:
                     self.errors.append(e)
                 continue
             self.original[path] = text
+            if cache is not None and path in blobs:
+                cache.put(blobs[path], path, self.files[path])
 
     def _index(self) -> None:
         self.documents = []

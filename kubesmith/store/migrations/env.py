@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from alembic import context
 
+from kubesmith.store._engine import VERSION_TABLE
 from kubesmith.store._orm import Base
 
 connection = context.config.attributes.get("connection")
@@ -19,7 +20,7 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=True,
-    version_table="kubesmith_alembic_version",
+    version_table=VERSION_TABLE,
 )
 with context.begin_transaction():
     context.run_migrations()

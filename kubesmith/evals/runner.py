@@ -82,6 +82,8 @@ def run_task(task: Task, config: RunConfig) -> dict[str, Any]:
         **({"replay": config.replay} if config.replay else {}),
         "offline_grammar": task.offline,
     }
+    if any(e.kv_match is not None for e in task.expect):
+        result["kv_score"] = 0.0  # no proposal is no answer: the benchmark scores that 0
     try:
         with tempfile.TemporaryDirectory(prefix="kubesmith-eval-") as tmp:
             repo = materialize(task, Path(tmp))

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kubesmith.agent.learning import apply_rules, check_not_rejected, plan_context
+from kubesmith.agent.overlays import affected_overlays, validate_overlays
 from kubesmith.agent.planner import PlanContext, Planner
 from kubesmith.config import Settings, load_settings
 from kubesmith.errors import EditRejected, UsageError
@@ -126,17 +127,16 @@ class Agent:
         changes = ws.apply(changeset)
         self.progress(f"validating {len(changes)} change(s)")
         findings = self.validate(ws, changes)
-        if not findings or not originals:
+        if not findings:
             return changes, findings
         # Only validators that found something are asked about the base, to tell which
         # findings the change caused.
-        asked = {f.validator for f in findings}
-        before = {
-            _finding_key(f)
-            for v in self.validators
-            if v.name in asked
-            for f in v.validate(originals)
-        }
+        asked = [v for v in self.validators if v.name in {f.validator for f in findings}]
+        before = {_finding_key(f) for v in asked for f in v.validate(originals)}
+        overlays = affected_overlays(ws, {c.file for c in changes})
+        if overlays:
+            base_render = validate_overlays(ws, overlays, asked, proposed=False)
+            before |= {_finding_key(f) for f in base_render}
         return changes, _mark_preexisting(findings, before)
 
     def publish(
@@ -264,6 +264,10 @@ class Agent:
         findings: list[Finding] = []
         for v in self.validators:
             findings.extend(v.validate(docs))
+        overlays = affected_overlays(ws, files)
+        if overlays:
+            self.progress(f"rendering {len(overlays)} overlay(s) with kustomize")
+            findings.extend(validate_overlays(ws, overlays, self.validators))
         return findings
 
 

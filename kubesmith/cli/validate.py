@@ -36,6 +36,25 @@ OUTPUTS = ("text", "json", "sarif", "junit")
 _SUFFIXES = (".yaml", ".yml", ".json")
 
 
+def _with_overlays(
+    findings: list[Finding],
+    validators: Sequence[Validator],
+    repo: Path,
+    settings: Settings,
+    checked: list[str],
+) -> list[Finding]:
+    """Add the findings of the overlays the checked files belong to, as kustomize renders them
+    (a patch alone is a partial resource); their findings point at the patch or base line."""
+    from kubesmith.agent.overlays import affected_overlays, unique, validate_overlays
+    from kubesmith.workspace import Workspace
+
+    ws = Workspace.load(repo, settings)
+    overlays = affected_overlays(ws, set(checked))
+    if not overlays:
+        return findings
+    return unique([*findings, *validate_overlays(ws, overlays, validators)])
+
+
 def _progress(output: str) -> Callable[[str], None] | None:
     if output != "text":
         return None
@@ -228,6 +247,7 @@ def command(
         if not validators:
             raise UsageError("every validator is disabled in the settings: nothing to check")
         findings = run_validators(validators, files, patch_files(repo))
+        findings = _with_overlays(findings, validators, repo, settings, [r for r, _ in files])
     names = [r for r, _ in files]
     if output == "json":
         from kubesmith.tools.report import render_json

@@ -69,14 +69,18 @@ class RenderedManifest:
 
 
 def render_overlay(
-    ws: Workspace, k: Kustomization, *, timeout: float = 60.0
+    ws: Workspace, k: Kustomization, *, timeout: float = 60.0, root: Path | None = None
 ) -> list[RenderedManifest]:
     """Render kustomization ``k`` of ``ws`` and locate each resource in its source documents.
+
+    Args:
+        root: the tree to render from (default: the workspace's folder); the agent passes a
+            materialised copy holding the proposed edits.
 
     Raises:
         ToolError: kustomize is missing or failed (its stderr is in the message).
     """
-    rendered = kustomize.build(Path(ws.root) / k.dir, timeout=timeout)
+    rendered = kustomize.build(Path(root or ws.root) / k.dir, timeout=timeout)
     patches = set(k.patch_files)
     out = []
     for obj in rendered:

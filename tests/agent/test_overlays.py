@@ -1,0 +1,54 @@
+"""Changes to an overlay are validated as kustomize renders it, pointing at the patch line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kubesmith.agent.loop import open_agent
+from kubesmith.cli.main import cli
+from kubesmith.tools.toolcache import tool_path
+from tests.conftest import git
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(autouse=True)
+def _needs_kustomize() -> None:
+    if tool_path("kustomize") is None:
+        pytest.skip("kustomize is not built; run `kubesmith tools install`")
+
+
+def test_a_violation_in_an_overlay_patch_blocks_the_proposal(example_repo: Path) -> None:
+    branches = git(example_repo, "branch")
+    agent = open_agent(example_repo, planner="offline")
+    p = agent.propose("set spec.template.spec.hostNetwork of checkout to true in prod")
+    errors = [f for f in p.findings if f.severity == "error"]
+    assert p.blocked and p.branch is None
+    assert errors[0].validator == "policy"
+    assert errors[0].file == "overlays/prod/checkout-patch.yaml"
+    patch = p.diff.split("\n")
+    assert any(line == "+      hostNetwork: true" for line in patch)
+    assert git(example_repo, "branch") == branches
+
+
+def test_a_clean_overlay_change_passes_and_only_new_findings_count(example_repo: Path) -> None:
+    p = open_agent(example_repo, planner="offline").propose("set checkout replicas to 6 in prod")
+    assert not p.blocked and p.pr is not None
+    assert all(f.preexisting for f in p.findings if f.severity != "info")
+
+
+def test_validate_renders_overlays(example_repo: Path) -> None:
+    patch = example_repo / "overlays" / "prod" / "checkout-patch.yaml"
+    patch.write_text(
+        patch.read_text().replace("    spec:\n", "    spec:\n      hostPID: true\n", 1)
+    )
+    result = CliRunner().invoke(cli, ["validate", "--repo", str(example_repo), "-o", "json"])
+    assert result.exit_code == 1, result.output
+    errors = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"]
+    assert [(f["file"], f["validator"]) for f in errors] == [
+        ("overlays/prod/checkout-patch.yaml", "policy")
+    ]

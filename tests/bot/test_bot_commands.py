@@ -173,3 +173,30 @@ def test_explain_lists_each_finding_with_its_rule(
     reply = bot_server.sent[-1].body["body"]
     assert "`deploy/checkout.yaml:8` field `spec.replicas`" in reply
     assert "schema" in reply
+
+
+def test_validate_command_updates_the_validation_comment_and_replies(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    bot_server.start()
+    clone_url = pull_repo.bare.as_uri()
+    data = payload(
+        "issue_comment", comment_id=960, login="dana", user_type="User",
+        body="/kubesmith validate", clone_url=clone_url,
+    )  # fmt: skip
+    values = {
+        "head_sha": pull_repo.head_sha,
+        "base_sha": pull_repo.base_sha,
+        "clone_url": clone_url,
+    }
+    with recorder().use_cassette("command_validate.yaml") as cassette:
+        fill(cassette, **values)
+        assert bot_server.post("issue_comment", data).status_code == 202
+        bot_server.wait_for("done", 1)
+        assert cassette.all_played
+    validation = bot_server.sent[4].body["body"]
+    assert "deploy/checkout.yaml:8" in validation
+    assert "<!-- kubesmith:validation -->" in validation
+    reply = bot_server.sent[-1].body["body"]
+    assert "1 error(s)" in reply
+    assert "<!-- kubesmith:reply-960 -->" in reply

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from kubesmith.evals.cloudeval import cloudeval_tasks, context_blocks, problem_task
 from kubesmith.evals.replay import ORACLE_NOTE, ReplaySource, merge_patch_between, oracle_turns
 from kubesmith.evals.runner import RunConfig, run_tasks
 from kubesmith.evals.score import kv_wildcard_score, leaves, load_candidate, pair_documents
@@ -158,15 +159,26 @@ def test_the_offline_planner_on_a_kv_task_is_scored_below_one(tmp_path: Path) ->
 # ------------------------------------------------------------------------- the shared corpus
 
 
+def test_the_yaml_to_modify_is_every_block_sharing_an_object_with_the_reference() -> None:
+    secret = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\n"
+    question = f"Given this Secret:\n```yaml\n{secret}```\nchange this:\n```\n{DEPLOY}```\n"
+    question += "Run it with:\n```\nsleep 5\n```\n"
+    assert context_blocks(question, DEPLOY) == [1]
+    assert context_blocks(question, secret + "---\n" + DEPLOY) == [0, 1]
+    assert context_blocks("write a Job:\n```\nfor i in 1 2; do echo $i; done\n```", DEPLOY) == []
+    p = {"id": "x", "question": question, "reference_yaml_labeled": DEPLOY, "category": "c"}
+    task = problem_task(p)
+    assert task.files == {"manifest.yaml": DEPLOY}
+    assert "(see manifest.yaml)" in task.intent and "kind: Secret" in task.intent
+    assert "``` sleep 5 ```" in task.intent  # information blocks stay, on one line
+
+
 @pytest.fixture(scope="module")
 def cloudeval() -> list[Task]:
-    import os
-
     corpora = corpus_dir("cloudeval-yaml").parent
-    os.environ.setdefault("KUBESMITH_CORPORA", str(corpora))
-    from kubesmith.evals.cloudeval import cloudeval_tasks
-
-    return cloudeval_tasks()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KUBESMITH_CORPORA", str(corpora))
+        return cloudeval_tasks()
 
 
 def test_the_suite_is_the_120_kubernetes_modify_problems(cloudeval: list[Task]) -> None:

@@ -157,8 +157,13 @@ class TextOps:
             return end  # "keep" chomping: the blank lines are part of the value
         p = end
         while p > header_end:
-            ls = _line_start(body, p - 1)
-            if body[ls:p].strip():
+            q = p - 1 if body[p - 1] in "\r\n" else p  # the break that ends the previous line
+            if q == p:
+                break
+            if body[q] == "\n" and q > 0 and body[q - 1] == "\r":
+                q -= 1
+            ls = _line_start(body, q)
+            if body[ls:q].strip():
                 break
             p = ls
         return max(p, header_end)
@@ -187,6 +192,11 @@ class TextOps:
         if p < 0 or body[p] != "-":
             raise self._fail("cannot edit this list item's layout", node)
         return p
+
+    def _open_end(self, pos: int) -> bool:
+        """True when only the rest of a last line without a final line break follows ``pos``."""
+        body = self.body
+        return bool(body) and body[-1] not in "\r\n" and not _BREAK.search(body, pos)
 
     def _insert_lines(self, pos: int, lines: list[str], style: R.Style) -> None:
         body, nl = self.body, style.nl
@@ -272,20 +282,30 @@ class TextOps:
             self._splice(start, end, text)
             return
         style = self.style(parent)
+        literal = not self._open_end(end)
         if step.key is not None:
             col = step.key.start_mark.column
             start = self._after_colon(step.key)
-            head, lines = R.value_after_key(value, col, style)
+            head, lines = R.value_after_key(value, col, style, literal)
         else:
             dash = self._dash_before(node)
             col = dash - _line_start(body, dash)
             start = dash + 1
-            first, *lines = R.item(value, col, style)
+            first, *lines = R.item(value, col, style, literal)
             head = first[col + 1 :]
-        text = head + "".join(style.nl + ln for ln in lines)
+        tail = "".join(style.nl + ln for ln in lines)
         if end > start and body[end - 1] in "\r\n":
-            text += style.nl
-        self._splice(start, end, text)
+            tail += style.nl
+        eol = _next_line(body, end)
+        eol -= len(body[end:eol]) - len(body[end:eol].rstrip("\r\n"))
+        comment = body[end:eol]
+        if lines and comment.strip().startswith("#") and not _BREAK.search(body, start, end):
+            # "key: value  # why" becoming a block: the comment stays on the key's line
+            self._splice(start, eol, head + comment + tail)
+            return
+        if lines and not comment.strip():
+            end = eol  # trailing blanks would become part of a literal block's last line
+        self._splice(start, end, head + tail)
 
     def _insert_key(self, mapping: MappingNode, key: Any, value: Any) -> None:
         if mapping.flow_style:
@@ -294,9 +314,9 @@ class TextOps:
             return
         col = mapping.value[0][0].start_mark.column
         style = self.style(mapping)
-        head, lines = R.value_after_key(value, col, style)
-        first = " " * col + R.key(key) + ":" + head
         pos = self.after_line(self.end_of(mapping.value[-1][1]))
+        head, lines = R.value_after_key(value, col, style, not self._open_end(pos))
+        first = " " * col + R.key(key) + ":" + head
         self._insert_lines(pos, [first, *lines], style)
 
     def _append_item(self, seq: SequenceNode, value: Any) -> None:
@@ -306,7 +326,7 @@ class TextOps:
         col = self._dash_col(seq)
         style = self.style(seq)
         pos = self.after_line(self.end_of(seq.value[-1]))
-        self._insert_lines(pos, R.item(value, col, style), style)
+        self._insert_lines(pos, R.item(value, col, style, not self._open_end(pos)), style)
 
     def _flow_append(self, coll: Node, members: list[Node], text: str) -> None:
         if members:
@@ -352,6 +372,9 @@ class TextOps:
         ls = _line_start(body, start)
         if not body[ls:start].strip():
             a, b = ls, self.after_line(self.end_of(last))
+            if b == len(body) and body[-1] not in "\r\n" and a > 0:
+                # the last line of a file without a final newline: take the break before it
+                a -= 2 if body[a - 2 : a] == "\r\n" else 1
         elif i + 1 < len(heads):
             nxt = heads[i + 1]
             a, b = start, (self.pos(nxt) if step.key is not None else self._dash_before(nxt))

@@ -167,47 +167,52 @@ def _literal(text: str, col: int) -> tuple[str, list[str]]:
     return " " + header, lines
 
 
-def value_after_key(value: Any, col: int, style: Style) -> tuple[str, list[str]]:
+def value_after_key(
+    value: Any, col: int, style: Style, literal: bool = True
+) -> tuple[str, list[str]]:
     """How ``value`` follows ``key:`` at column ``col`` in block style.
+
+    ``literal`` False writes multi-line strings double-quoted: a literal block at the very end of
+    a file without a final newline would lose its last line break.
 
     Returns:
         the text that goes on the key's own line after the colon, and the lines that follow it.
     """
     if isinstance(value, dict) and value:
-        return "", block(value, col + style.indent, style)
+        return "", block(value, col + style.indent, style, literal)
     if isinstance(value, list) and value:
-        return "", block(value, col + style.seq_indent, style)
+        return "", block(value, col + style.seq_indent, style, literal)
     if isinstance(value, (dict, list)):
         return " " + flow(value), []
-    if isinstance(value, str) and _literal_ok(value):
+    if literal and isinstance(value, str) and _literal_ok(value):
         return _literal(value, col + style.indent)
     return " " + scalar(value), []
 
 
-def item(value: Any, col: int, style: Style) -> list[str]:
+def item(value: Any, col: int, style: Style, literal: bool = True) -> list[str]:
     """A block sequence item (``- ...``) with its dash at column ``col``."""
     pad = " " * col + "-" + " " * (style.item_indent - 1)
     inner = col + style.item_indent
     if isinstance(value, (dict, list)) and value:
-        lines = block(value, inner, style)
+        lines = block(value, inner, style, literal)
         return [pad + lines[0][inner:], *lines[1:]]
-    if isinstance(value, str) and _literal_ok(value):
+    if literal and isinstance(value, str) and _literal_ok(value):
         head, lines = _literal(value, inner)
         return [" " * col + "-" + head, *lines]
     return [pad + (flow(value) if isinstance(value, (dict, list)) else scalar(value))]
 
 
-def block(value: Any, col: int, style: Style) -> list[str]:
+def block(value: Any, col: int, style: Style, literal: bool = True) -> list[str]:
     """A non-empty dict or list in block style, its keys or dashes at column ``col``."""
     lines: list[str] = []
     if isinstance(value, dict):
         for k, v in value.items():
-            head, rest = value_after_key(v, col, style)
+            head, rest = value_after_key(v, col, style, literal)
             lines.append(f"{' ' * col}{key(k)}:{head}")
             lines.extend(rest)
     elif isinstance(value, list):
         for v in value:
-            lines.extend(item(v, col, style))
+            lines.extend(item(v, col, style, literal))
     else:
         raise ManifestError("internal: block() needs a dict or a list")
     return lines

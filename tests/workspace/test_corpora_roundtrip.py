@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import random
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,68 @@ def test_report_coverage(capsys: pytest.CaptureFixture[str]) -> None:
         print(f"\ncorpora round trip: {COVERED} ({total} bytes of YAML)")
     if COVERED["files"]:
         assert COVERED["files"] == len(FILES)
+
+
+def _leaves_and_nodes(data: object, prefix: tuple[object, ...] = ()) -> list[tuple[tuple, object]]:
+    found: list[tuple[tuple, object]] = [(prefix, data)] if prefix else []
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if isinstance(k, str):
+                found += _leaves_and_nodes(v, (*prefix, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            found += _leaves_and_nodes(v, (*prefix, i))
+    return found
+
+
+def _expect(data: object, op: str, path: tuple, value: object = None) -> object:
+    """The document after one edit, computed on plain data independently of the editor."""
+    result = copy.deepcopy(data)
+    parent: object = result
+    for seg in path[:-1]:
+        parent = parent[seg]  # type: ignore[index]
+    last = path[-1]
+    if op == "remove":
+        del parent[last]  # type: ignore[attr-defined]
+    elif isinstance(parent, list) and last == len(parent):
+        parent.append(value)
+    else:
+        parent[last] = value  # type: ignore[index]
+    return result
+
+
+@pytest.mark.parametrize("variant", ["lf", "crlf-unterminated"])
+@pytest.mark.parametrize("rel", FILES)
+def test_random_edits_change_only_their_document(rel: str, variant: str) -> None:
+    """A seeded sample of edits of every kind; also on a CRLF copy without a final newline."""
+    text = _read(rel)
+    if variant != "lf" and len(text) > 8000:
+        pytest.skip("line-ending variants run on the smaller files only, to keep the suite quick")
+    if variant == "crlf-unterminated":  # CRLF line breaks and no final line break
+        text = text.replace("\n", "\r\n").rstrip("\r\n")
+    base = YamlFile.parse(text, rel)
+    rng = random.Random(rel)
+    docs = [i for i, d in enumerate(base.documents) if d.data is not None]
+    for i in rng.sample(docs, min(1, len(docs))):
+        data = base.documents[i].data
+        for path, value in rng.sample(
+            _leaves_and_nodes(data), min(6, len(_leaves_and_nodes(data)))
+        ):
+            if isinstance(value, dict):
+                ops = [("set", (*path, "kubesmith-new"), "v"), ("set", path, {"x": 1})]
+            elif isinstance(value, list):
+                ops = [("set", (*path, len(value)), {"k": "v"}), ("set", path, [])]
+            else:
+                ops = [("set", path, "two\nlines\n"), ("set", path, {"a": [1, {"b": "3"}]})]
+            ops.append(("remove", path, None))
+            for op, where, new in ops:
+                yf = YamlFile.parse(text, rel)
+                if op == "set":
+                    yf.set(i, where, new)
+                else:
+                    yf.remove(i, where)
+                doc, old = yf.documents[i], base.documents[i]
+                assert yf.text[: doc._start] == text[: old._start]
+                assert yf.text[doc._end :] == text[old._end :]
+                assert yf.text.endswith("\n") == text.endswith("\n")
+                assert yaml.safe_load(doc._text()) == _expect(data, op, where, new)

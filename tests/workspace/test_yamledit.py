@@ -398,3 +398,55 @@ def test_editing_through_an_alias_is_refused_and_leaves_text() -> None:
             yf.set(0, path, 9)
     yf.set(0, "use.z", 3)  # the mapping holding the merge key itself is fine
     assert yf.text == src.replace("  y: 2\n", "  y: 2\n  z: 3\n")
+
+
+# ---------------------------------------------------------------------- layout corner cases
+
+
+def test_scalar_becoming_a_block_keeps_its_comment_on_the_key_line() -> None:
+    assert edit("a: 1   # why\nb: 2\n", "set", "a", {"x": 1}) == "a:   # why\n  x: 1\nb: 2\n"
+
+
+def test_trailing_blanks_do_not_leak_into_a_literal_block() -> None:
+    out = edit("a: x   \nb: 1\n", "set", "a", "one\ntwo\n")
+    assert out == "a: |\n  one\n  two\nb: 1\n"
+
+
+def test_multiline_string_at_an_unterminated_end_is_double_quoted() -> None:
+    assert edit("a: 1\nb: x", "set", "b", "one\ntwo\n") == 'a: 1\nb: "one\\ntwo\\n"'
+    assert edit("a: 1", "set", "c", "one\n") == 'a: 1\nc: "one\\n"'
+
+
+def test_removing_the_last_line_of_an_unterminated_file_keeps_it_unterminated() -> None:
+    assert edit("a: 1\r\nb: 2", "remove", "b") == "a: 1"
+
+
+def test_crlf_literal_block_replacement_keeps_crlf_pairs() -> None:
+    src = "a:\r\n  b: |\r\n    x\r\n\r\nc: 1\r\n"
+    assert edit(src, "set", "a.b", "y\nz\n") == "a:\r\n  b: |\r\n    y\r\n    z\r\n\r\nc: 1\r\n"
+
+
+def test_keep_chomping_block_keeps_its_blank_lines() -> None:
+    assert edit("a: |+\n  keep\n\nb: 1\n", "set", "c", 1) == "a: |+\n  keep\n\nb: 1\nc: 1\n"
+
+
+def test_document_marker_with_content_and_end_marker() -> None:
+    assert edit("--- {a: 1}\n", "set", "b", 2) == "--- {a: 1, b: 2}\n"
+    assert edit("--- # c\na: 1\n...\n", "set", "b", 2) == "--- # c\na: 1\nb: 2\n...\n"
+
+
+def test_multiline_flow_sequence_and_multiline_scalars() -> None:
+    src = "a:\n  l: [1,\n    2]\n  s: this is\n    folded\nb: 1\n"
+    out = edit(src, "set", "a.m", 1)
+    assert out == src.replace("    folded\n", "    folded\n  m: 1\n")
+    assert edit(src, "set", "a.l[2]", 3) == src.replace("2]", "2, 3]")
+
+
+def test_unicode_keys_and_values_keep_positions() -> None:
+    assert edit("é: ü\nb: 1\n", "set", "é", "ñ") == "é: ñ\nb: 1\n"
+
+
+def test_nested_sequences() -> None:
+    src = "- - a\n  - b\n- c\n"
+    assert edit(src, "remove", "[0][0]") == "- - b\n- c\n"
+    assert edit(src, "set", "[0][2]", "z") == "- - a\n  - b\n  - z\n- c\n"

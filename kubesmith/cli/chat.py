@@ -18,7 +18,8 @@ import click
 from rich.markup import escape
 
 from kubesmith.agent.loop import open_agent
-from kubesmith.agent.session import COMMANDS, ChatSession, parse_command
+from kubesmith.agent.session import COMMANDS, ChatSession, TurnResult, parse_command
+from kubesmith.agent.steps import STEPS
 from kubesmith.cli._common import console, err_console, handle_errors, repo_option
 from kubesmith.cli.render import print_diff, print_findings
 from kubesmith.config import load_settings
@@ -146,6 +147,19 @@ def _open_pr(session: ChatSession, title: str, read: ReadLine) -> None:
         console.print(f"Committed to {escape(proposal.branch)} (no forge configured).")
 
 
+def _turn(session: ChatSession, line: str) -> TurnResult:
+    """One turn, showing the model's words and tool calls as they happen (LLM planners)."""
+
+    def show(step: str) -> None:
+        console.print(f"[dim]{escape(step)}[/]")
+
+    token = STEPS.set(show)
+    try:
+        return session.turn(line)
+    finally:
+        STEPS.reset(token)
+
+
 def converse(session: ChatSession, read: ReadLine) -> None:
     """The read-eval-print loop; Ctrl-C cancels the current turn, Ctrl-D or /quit ends."""
     while True:
@@ -163,7 +177,7 @@ def converse(session: ChatSession, read: ReadLine) -> None:
                 if not _run_command(session, *command, read):
                     break
                 continue
-            result = session.turn(line)
+            result = _turn(session, line)
         except KeyboardInterrupt:
             err_console.print("[dim]cancelled[/]")
             continue

@@ -24,6 +24,7 @@ from kubesmith.agent.llm.safety import PathGuard, Redactor, defuse, delimit
 from kubesmith.agent.llm.tools import ToolBox, describe_edits, tool_specs
 from kubesmith.agent.llm.usage import Meter
 from kubesmith.agent.planner import PlanContext
+from kubesmith.agent.steps import report
 from kubesmith.config import ModelSettings
 from kubesmith.errors import RunError
 from kubesmith.model import ChangeSet, Finding, Usage
@@ -206,6 +207,7 @@ class LLMPlanner:
         for _ in range(MAX_MODEL_CALLS):
             reply = self._call(bound, messages)
             messages.append(reply)
+            _report(reply)
             refusal = reply.additional_kwargs.get("refusal")
             if refusal:
                 box.questions.append(f"The model declined: {refusal}")
@@ -291,6 +293,15 @@ class LLMPlanner:
             box.rationale = str(data.get("rationale") or "")
             box.questions.extend(str(q) for q in data.get("questions") or [])
         return errors
+
+
+def _report(reply: AIMessage) -> None:
+    text = str(reply.content).strip()
+    if text:
+        report(text)
+    for call in reply.tool_calls:
+        args = ", ".join(f"{k}={v!r}" for k, v in call["args"].items())
+        report(f"→ {call['name']}({args[:160]})")
 
 
 def _fit(messages: list[BaseMessage]) -> None:

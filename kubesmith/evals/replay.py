@@ -119,12 +119,12 @@ class ReplaySource:
                 f"--replay {spec}: not a folder of <task-id>.yaml scripts, nor 'scripts' or "
                 "'oracle'"
             )
-        return cls("dir", folder)
+        return cls("dir", folder.resolve())  # workers may run elsewhere: an absolute path
 
     @property
     def label(self) -> str:
-        """How results and reports name this source."""
-        return f"dir:{self.folder}" if self.kind == "dir" else self.kind
+        """How results and reports name this source; also what :meth:`parse` reads back."""
+        return str(self.folder) if self.kind == "dir" else self.kind
 
     def turns_for(self, task: Task) -> tuple[Turn, ...] | None:
         """The task's turns, or None when this source has none for it."""

@@ -107,6 +107,29 @@ def test_cli_auto_planner_with_replay_reports_who_handled_what(tmp_path: Path) -
     assert "not a model" in report and "| llm: 1, offline: 1 |" in report
 
 
+def test_cli_replays_a_folder_of_scripts(tmp_path: Path) -> None:
+    _register()
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    turns = [
+        {"tool_calls": [{"set_field": {"kind": "Deployment", "name": "checkout",
+                                       "path": "spec.strategy.rollingUpdate.maxUnavailable",
+                                       "value": 0}}]},
+        {"tool_calls": [{"finish": {"rationale": "no pod down during a rollout"}}]},
+    ]  # fmt: skip
+    (folder / "rolling-update.yaml").write_text(
+        yaml.safe_dump({"task": "rolling-update", "turns": turns})
+    )
+    task_file = tmp_path / "one.yaml"
+    task_file.write_text(json.dumps([_builtin("rolling-update")[0].model_dump(exclude={"suite"})]))
+    args = ["eval", "--tasks", str(task_file), "--planner", "llm", "--replay", str(folder)]
+    out = CliRunner().invoke(cli, [*args, "--output-dir", str(tmp_path / "run"), "-o", "json"])
+    assert out.exit_code == 0, out.output
+    data = json.loads(out.stdout)
+    assert data["model"] == f"replay:{folder.resolve()}"
+    assert data["suites"]["one"]["successes"] == 1
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -83,7 +83,8 @@ def command(
     problems), k8s-ai-bench (its manifest-changing prompts), feedback (a simulated reviewer,
     measuring learning), all. Each task runs in its own temporary git repository; a failing task
     never stops the run; a run folder given again is resumed. Compare runs with
-    `kubesmith eval compare RUN_A RUN_B`.
+    `kubesmith eval compare RUN_A RUN_B`. With --replay the model's part comes from recorded
+    turns on a loopback server (a harness check, never a model score). See docs/evals.md.
     """
     if ctx.invoked_subcommand is not None:
         return

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import Any
 
 from yaml.nodes import Node
@@ -32,7 +32,9 @@ from kubesmith.workspace.yamlnodes import split_documents as _split
 from kubesmith.workspace.yamlpath import walk
 from kubesmith.workspace.yamlpos import TextOps
 
-__all__ = ["YamlDocument", "YamlFile"]
+__all__ = ["YamlDocument", "YamlFile", "gc_paused"]
+
+_BIG = 100_000  # characters: above this, parsing pauses the garbage collector (see gc_paused)
 
 
 class YamlDocument:
@@ -130,7 +132,7 @@ class YamlFile:
         self._body = text[len(self._bom) :]
         self.documents: list[YamlDocument] = []
         line0, last = 0, 0
-        with gc_paused():
+        with gc_paused() if len(self._body) > _BIG else nullcontext():
             for chunk in _split(self._body):
                 line0 += count_breaks(self._body, last, chunk.start)
                 last = chunk.start
@@ -167,6 +169,8 @@ class YamlFile:
         segs = _path(path, self.name)
         value = D.plain(value)
         d = self._doc(doc)
+        if d.data is None:
+            raise ManifestError(f"document {doc} is empty", self.name, d.start_line)
         expected = copy.deepcopy(d.data)
         expected, old, existed = D.set_in(expected, segs, value, self.name)
         if existed and D.same(old, value):

@@ -450,3 +450,19 @@ def test_nested_sequences() -> None:
     src = "- - a\n  - b\n- c\n"
     assert edit(src, "remove", "[0][0]") == "- - b\n- c\n"
     assert edit(src, "set", "[0][2]", "z") == "- - a\n  - b\n  - z\n- c\n"
+
+
+def test_repeated_key_edits_the_last_copy_and_removal_takes_all() -> None:
+    src = "a: 1\nb: 2\na: 3\n"
+    assert edit(src, "set", "a", 4) == "a: 1\nb: 2\na: 4\n"
+    yf = YamlFile.parse(src)
+    assert yf.remove(0, "a") == 3
+    assert yf.text == "b: 2\n"
+
+
+def test_set_into_an_empty_document_is_refused() -> None:
+    yf = YamlFile.parse("---\n---\na: 1\n")
+    with pytest.raises(ManifestError, match="empty"):
+        yf.set(0, "a", 1)
+    with pytest.raises(ManifestError, match="no document 5"):
+        yf.set(5, "a", 1)

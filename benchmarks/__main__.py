@@ -1,7 +1,8 @@
 """Run every ``bench_*`` module (or those named on the command line) and print their results.
 
-Each module's ``run()`` returns a dict of measured figures; the whole set is written to
-``.bench/results.json`` so numbers quoted in the README can be traced to a run.
+Each module's ``run()`` returns a dict of measured figures; they are merged into
+``.bench/results.json`` (one entry per benchmark, the latest run) so numbers quoted in the README
+can be traced to a run.
 """
 
 from __future__ import annotations
@@ -31,7 +32,10 @@ def main(argv: list[str]) -> int:
         print(json.dumps(figures, indent=2), flush=True)
     out = Path(".bench")
     out.mkdir(exist_ok=True)
-    (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    target = out / "results.json"
+    # Running one benchmark updates its entry and keeps the others' last results.
+    previous = json.loads(target.read_text()) if target.exists() else {}
+    target.write_text(json.dumps({**previous, **results}, indent=2) + "\n")
     print(f"results written to {out / 'results.json'}")
     return 0
 

@@ -27,8 +27,8 @@ run: $(STAMP)
 
 ## lint: ruff lint and format check
 lint: $(STAMP)
-	$(BIN)/ruff check kubesmith tests examples
-	$(BIN)/ruff format --check kubesmith tests examples
+	$(BIN)/ruff check kubesmith tests examples benchmarks
+	$(BIN)/ruff format --check kubesmith tests examples benchmarks
 
 ## typecheck: mypy --strict on the package
 typecheck: $(STAMP)
@@ -36,8 +36,8 @@ typecheck: $(STAMP)
 
 ## fmt: apply ruff's formatting and safe fixes
 fmt: $(STAMP)
-	$(BIN)/ruff check --fix kubesmith tests examples
-	$(BIN)/ruff format kubesmith tests examples
+	$(BIN)/ruff check --fix kubesmith tests examples benchmarks
+	$(BIN)/ruff format kubesmith tests examples benchmarks
 
 ## unit: the fast tests only (no external binaries or servers)
 unit: $(STAMP)

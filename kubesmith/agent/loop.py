@@ -220,8 +220,10 @@ class Agent:
                 rules = self.store.list_rules(status="approved")
                 changeset = apply_rules(changeset, base.workspace, rules)
             usage = usage + changeset.usage
-            if previous is not None and changeset.edits == previous.edits:
-                break  # the planner cannot repair further
+            if previous is not None and (not changeset.edits or changeset.edits == previous.edits):
+                # The planner cannot repair further (or gave up): the last attempt, with its
+                # findings, is the result.
+                break
             try:
                 changes, findings = self.check(base, changeset)
             except EditRejected as e:

@@ -197,3 +197,22 @@ def test_a_rejected_change_is_not_proposed_again_unless_forced(example_repo: Pat
         "scale checkout to 7", force=True
     )
     assert forced.pr is not None and forced.fingerprint == first.fingerprint
+
+
+class GivesUp:
+    """First plans a change that fails validation, then returns no edits on the repair round."""
+
+    name = "gives-up"
+
+    def plan(self, intent: str, workspace: Any, **kw: Any) -> ChangeSet:
+        if kw.get("previous") is None:
+            return ChangeSet(intent, (SetField(CHECKOUT, "spec.replicas", 50),), planner=self.name)
+        return ChangeSet(intent, (), planner=self.name, rationale="I give up")
+
+
+def test_a_planner_giving_up_on_repair_leaves_the_blocked_attempt(example_repo: Path) -> None:
+    a = agent(example_repo)
+    a.planner = GivesUp()
+    p = a.propose("scale checkout to 50")
+    assert p.blocked and p.changes and p.branch is None
+    assert any(f.message == "too many replicas" for f in p.findings)

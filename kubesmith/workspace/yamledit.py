@@ -31,6 +31,7 @@ from kubesmith.workspace.yamlnodes import Chunk, count_breaks, gc_paused, parse_
 from kubesmith.workspace.yamlnodes import split_documents as _split
 from kubesmith.workspace.yamlpath import walk
 from kubesmith.workspace.yamlpos import TextOps
+from kubesmith.workspace.yamlrender import Style
 
 __all__ = ["YamlDocument", "YamlFile", "gc_paused"]
 
@@ -128,6 +129,7 @@ class YamlFile:
 
     def __init__(self, text: str, name: str) -> None:
         self.name = name
+        self._style: Style | None = None  # layout conventions, learnt at the first edit
         self._bom = "\ufeff" if text.startswith("\ufeff") else ""
         self._body = text[len(self._bom) :]
         self.documents: list[YamlDocument] = []

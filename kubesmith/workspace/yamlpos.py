@@ -72,20 +72,27 @@ class TextOps:
     # ------------------------------------------------------------------ layout
 
     def style(self, near: Node | None = None) -> Style:
-        """The file's conventions, refined by the block sequences next to ``near``."""
-        base: R.Style | None = getattr(self.f, "_style", None)
+        """The file's conventions, refined by the entries of ``near`` (the nearest evidence)."""
+        base = self.f._style
         if base is None:
-            base = self._detect()
-            self.f._style = base  # type: ignore[attr-defined]
+            base = self.f._style = self._detect()
         if isinstance(near, MappingNode) and not near.flow_style:
+            indent, seq_indent = None, None
             for k, v in near.value:
-                if (
-                    isinstance(v, SequenceNode)
-                    and not v.flow_style
-                    and v.value
-                    and v.start_mark.line > k.start_mark.line
-                ):
-                    return replace(base, seq_indent=self._dash_col(v) - k.start_mark.column)
+                kline, kcol = k.start_mark.line, k.start_mark.column
+                if _flow(v) or not v.value or isinstance(v, ScalarNode):
+                    continue
+                if isinstance(v, SequenceNode) and v.start_mark.line > kline and seq_indent is None:
+                    seq_indent = self._dash_col(v) - kcol
+                elif isinstance(v, MappingNode) and indent is None:
+                    first = v.value[0][0]
+                    if first.start_mark.line > kline and first.start_mark.column > kcol:
+                        indent = first.start_mark.column - kcol
+            return replace(
+                base,
+                indent=base.indent if indent is None else indent,
+                seq_indent=base.seq_indent if seq_indent is None else seq_indent,
+            )
         if isinstance(near, SequenceNode) and not near.flow_style and near.value:
             first = near.value[0]
             dash = self._dash_before(first)

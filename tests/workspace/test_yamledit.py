@@ -466,3 +466,12 @@ def test_set_into_an_empty_document_is_refused() -> None:
         yf.set(0, "a", 1)
     with pytest.raises(ManifestError, match="no document 5"):
         yf.set(5, "a", 1)
+
+
+def test_indentation_next_to_the_insertion_point_beats_the_file_majority() -> None:
+    src = "a:\n  b:\n    c: 1\nx:\n    y:\n        z: 1\n    w:\n        v: 1\n"
+    assert edit(src, "set", "a.k.m", 1) == src.replace("    c: 1\n", "    c: 1\n  k:\n    m: 1\n")
+    assert edit(src, "set", "x.k.m", 1) == src + "    k:\n        m: 1\n"
+    assert edit(src, "set", "a.n", 1) == src.replace(
+        "    c: 1\n", '    c: 1\n  "n": 1\n'
+    )  # Go: bool

@@ -1,7 +1,8 @@
 """Position-preserving YAML editing: every change is spliced into the original text.
 
-A file is never re-serialized. :meth:`YamlFile.parse` keeps the text as it is and records, per
-document, the node tree with positions (:mod:`kubesmith.workspace.yamlnodes`); an edit replaces a
+A file is never re-serialized. :meth:`YamlFile.parse` keeps the text as it is and builds each
+document's data from libyaml's node tree, whose nodes carry positions
+(:mod:`kubesmith.workspace.yamlnodes`); an edit replaces a
 scalar's span, inserts a key with the indentation (or flow style) of its siblings, appends a list
 item in the sequence's own layout, or removes exactly a key's lines. So a load and save with no edit
 is byte-identical by construction, and a one-field change is a one-line diff.
@@ -57,9 +58,12 @@ class YamlDocument:
         self._load(keep_nodes)
 
     def _load(self, keep_nodes: bool = True) -> None:
-        """(Re-)parse the document's text. Node trees are kept only for documents being edited:
-        a large repository would otherwise hold millions of node objects (and the garbage
-        collector would walk them all); :attr:`_root` composes them again on demand."""
+        """(Re-)parse the document's text, keeping its node tree only when asked.
+
+        Node trees are kept only for documents being edited: a large repository would otherwise
+        hold millions of node objects (and the garbage collector would walk them all); ``_root``
+        composes them again on demand.
+        """
         parsed = parse_chunk(self._text(), self._file.name, self._line0)
         self._nodes: tuple[Node | None, frozenset[int]] | None = (
             (parsed.root, parsed.shared) if keep_nodes else None
@@ -70,8 +74,17 @@ class YamlDocument:
             (format_path([_segment(s) for s in path]), line) for path, line in parsed.duplicates
         ]
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle (the workspace's parse cache) without node trees: they are rebuilt on demand."""
+        return {**self.__dict__, "_nodes": None}
+
     def _text(self) -> str:
         return self._file._body[self._start : self._end]
+
+    @property
+    def text(self) -> str:
+        """The document's own text: its ``---`` line, comments and content."""
+        return self._text()
 
     def _tree(self) -> tuple[Node | None, frozenset[int]]:
         if self._nodes is None:

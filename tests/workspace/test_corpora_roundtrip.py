@@ -214,4 +214,4 @@ def test_random_edits_change_only_their_document(rel: str, variant: str) -> None
                 assert yf.text[: doc._start] == text[: old._start]
                 assert yf.text[doc._end :] == text[old._end :]
                 assert yf.text.endswith("\n") == text.endswith("\n")
-                assert yaml.safe_load(doc._text()) == _expect(data, op, where, new)
+                assert yaml.safe_load(doc.text) == _expect(data, op, where, new)

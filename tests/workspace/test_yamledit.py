@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import time
 
 import pytest
@@ -475,3 +476,15 @@ def test_indentation_next_to_the_insertion_point_beats_the_file_majority() -> No
     assert edit(src, "set", "a.n", 1) == src.replace(
         "    c: 1\n", '    c: 1\n  "n": 1\n'
     )  # Go: bool
+
+
+def test_pickled_files_drop_node_trees_and_still_edit() -> None:
+    yf = YamlFile.parse(DEPLOY, "d.yaml")
+    assert yf.documents[0].line_of("spec.replicas") == 9  # composes and keeps the node tree
+    small = pickle.dumps(yf)
+    copy_ = pickle.loads(small)
+    assert len(small) < len(pickle.dumps(yf.documents[0]._tree()))
+    assert copy_.documents[0].line_of("spec.replicas") == 9
+    copy_.set(0, "spec.replicas", 3)
+    assert copy_.text == DEPLOY.replace("replicas: 2", "replicas: 3")
+    assert yf.text == DEPLOY

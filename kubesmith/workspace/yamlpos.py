@@ -8,6 +8,7 @@ fresh positions.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -26,12 +27,19 @@ from kubesmith.workspace.yamlpath import Step, walk
 if TYPE_CHECKING:
     from kubesmith.workspace.yamledit import YamlDocument, YamlFile
 
+_STR_TAG = "tag:yaml.org,2002:str"
 _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
 _STYLE_SAMPLE = 20  # documents looked at to learn a file's indentation
 
 
 def _flow(node: Node) -> bool:
     return bool(getattr(node, "flow_style", False))
+
+
+def _json_like(nodes: list[Node]) -> bool:
+    """True for flow content written as JSON (double-quoted strings): new entries match it."""
+    scalars = [n for n in nodes if isinstance(n, ScalarNode)]
+    return bool(scalars) and all(n.style == '"' or n.tag != _STR_TAG for n in scalars)
 
 
 def _line_start(body: str, pos: int) -> int:
@@ -316,7 +324,10 @@ class TextOps:
 
     def _insert_key(self, mapping: MappingNode, key: Any, value: Any) -> None:
         if mapping.flow_style:
-            entry = f"{R.key(key, flow=True)}: {R.flow(value)}"
+            if _json_like([k for k, _ in mapping.value]):
+                entry = f"{json.dumps(key)}: {json.dumps(value)}"
+            else:
+                entry = f"{R.key(key, flow=True)}: {R.flow(value)}"
             self._flow_append(mapping, [v for _, v in mapping.value], entry)
             return
         col = mapping.value[0][0].start_mark.column
@@ -328,7 +339,8 @@ class TextOps:
 
     def _append_item(self, seq: SequenceNode, value: Any) -> None:
         if seq.flow_style:
-            self._flow_append(seq, list(seq.value), R.flow(value))
+            text = json.dumps(value) if _json_like(seq.value) else R.flow(value)
+            self._flow_append(seq, list(seq.value), text)
             return
         col = self._dash_col(seq)
         style = self.style(seq)

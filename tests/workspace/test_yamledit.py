@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pickle
 import time
 
@@ -488,3 +489,17 @@ def test_pickled_files_drop_node_trees_and_still_edit() -> None:
     copy_.set(0, "spec.replicas", 3)
     assert copy_.text == DEPLOY.replace("replicas: 2", "replicas: 3")
     assert yf.text == DEPLOY
+
+
+def test_json_formatted_yaml_gets_json_entries() -> None:
+    src = '{\n  "metadata": {\n    "name": "x",\n    "tags": ["a"]\n  }\n}\n'
+    yf = YamlFile.parse(src)
+    yf.set(0, "metadata.labels.app", "web")
+    yf.set(0, "metadata.tags[1]", "b")
+    assert yf.text == (
+        '{\n  "metadata": {\n    "name": "x",\n    "tags": ["a", "b"], "labels": {"app": "web"}\n'
+        "  }\n}\n"
+    )
+    assert json.loads(yf.text) == {
+        "metadata": {"name": "x", "tags": ["a", "b"], "labels": {"app": "web"}}
+    }

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -32,6 +33,9 @@ from kubesmith.errors import ManifestError, UsageError
 from kubesmith.model import Finding, Manifest
 from kubesmith.tools.validator import Validator
 
+if TYPE_CHECKING:
+    from kubesmith.workspace.kustomize import Kustomization
+
 OUTPUTS = ("text", "json", "sarif", "junit")
 _SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -42,9 +46,16 @@ def _with_overlays(
     repo: Path,
     settings: Settings,
     checked: list[str],
+    kusts: Sequence[Kustomization],
 ) -> list[Finding]:
     """Add the findings of the overlays the checked files belong to, as kustomize renders them
-    (a patch alone is a partial resource); their findings point at the patch or base line."""
+    (a patch alone is a partial resource); their findings point at the patch or base line.
+
+    The workspace (every manifest parsed) is loaded only when ``kusts`` holds an overlay: on a
+    repository without one this costs nothing.
+    """
+    if not any(k.is_overlay for k in kusts):
+        return findings
     from kubesmith.agent.overlays import affected_overlays, unique, validate_overlays
     from kubesmith.workspace import Workspace
 
@@ -108,14 +119,18 @@ def _globs(patterns: Sequence[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts) or "(?!)")
 
 
-def patch_files(repo: Path) -> set[str]:
-    """Repository-relative paths of the files Kustomize uses as patches (partial resources)."""
+def kustomizations(repo: Path) -> list[Kustomization]:
+    """The repository's kustomization files, read for their structure (bases, patches).
+
+    Only files with a kustomization name count: ``kustomize build`` needs one in every folder it
+    renders, so a repository without any has no overlay to render and no patch to skip.
+    """
     import yaml
 
     from kubesmith.workspace.kustomize import KUSTOMIZATION_NAMES, Kustomization
 
-    out: set[str] = set()
     root = repo.resolve()
+    found: list[tuple[str, Any]] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
         for name in filenames:
@@ -126,8 +141,14 @@ def patch_files(repo: Path) -> set[str]:
                 data = yaml.safe_load(p.read_text(encoding="utf-8"))
             except (yaml.YAMLError, OSError, UnicodeDecodeError):
                 continue
-            out.update(Kustomization.parse(p.relative_to(root).as_posix(), data, set()).patch_files)
-    return out
+            found.append((p.relative_to(root).as_posix(), data))
+    dirs = {posixpath.dirname(rel) for rel, _ in found}
+    return [Kustomization.parse(rel, data, dirs) for rel, data in found]
+
+
+def patch_files(repo: Path, kusts: Sequence[Kustomization] | None = None) -> set[str]:
+    """Repository-relative paths of the files Kustomize uses as patches (partial resources)."""
+    return {p for k in (kustomizations(repo) if kusts is None else kusts) for p in k.patch_files}
 
 
 def load_manifests(files: Sequence[tuple[str, Path]], patches: set[str]) -> list[Manifest]:
@@ -246,8 +267,10 @@ def command(
     with open_validators(settings, repo, progress=_progress(output)) as validators:
         if not validators:
             raise UsageError("every validator is disabled in the settings: nothing to check")
-        findings = run_validators(validators, files, patch_files(repo))
-        findings = _with_overlays(findings, validators, repo, settings, [r for r, _ in files])
+        kusts = kustomizations(repo)
+        findings = run_validators(validators, files, patch_files(repo, kusts))
+        checked = [r for r, _ in files]
+        findings = _with_overlays(findings, validators, repo, settings, checked, kusts)
     names = [r for r, _ in files]
     if output == "json":
         from kubesmith.tools.report import render_json

@@ -6,7 +6,11 @@ import and one ``add_command`` line below.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import itertools
+import json
+from collections.abc import Iterator
 
 import click
 
@@ -40,6 +44,39 @@ class LazyGroup(click.Group):
             module = importlib.import_module(COMMANDS[cmd_name])
             self.add_command(module.command, cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    # Usage errors are raised by click before any command runs, so `handle_errors` never sees
+    # them; with --output json the caller still gets one JSON object on stdout (the usage text
+    # stays on stderr for people).
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta[_JSON_KEY] = wants_json(args)
+        with _usage_errors_as_json(ctx):
+            return super().parse_args(ctx, args)
+
+    def invoke(self, ctx: click.Context) -> object:
+        with _usage_errors_as_json(ctx):
+            return super().invoke(ctx)
+
+
+_JSON_KEY = "kubesmith.output_json"
+
+
+def wants_json(args: list[str]) -> bool:
+    """True when the command line asks for ``--output json`` in any of click's spellings."""
+    return any(
+        a in ("--output=json", "-ojson") or (a in ("-o", "--output") and b == "json")
+        for a, b in itertools.pairwise([*args, ""])
+    )
+
+
+@contextlib.contextmanager
+def _usage_errors_as_json(ctx: click.Context) -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError as e:
+        if ctx.meta.get(_JSON_KEY):
+            click.echo(json.dumps({"error": "UsageError", "message": e.format_message()}, indent=2))
+        raise
 
 
 @click.group(

@@ -88,8 +88,8 @@ def forget(proposal_id: str | None, everything: bool, yes: bool, repo: Path, out
     """Delete PROPOSAL_ID (or a unique prefix) with its pull requests and outcomes, or --all."""
     if everything == bool(proposal_id):
         raise UsageError("give either a PROPOSAL_ID or --all")
-    if everything and not yes and not click.confirm("Forget the whole review history?"):
-        raise UsageError("nothing forgotten")
+    if everything and not yes and not click.confirm("Forget the whole review history?", err=True):
+        raise UsageError("nothing forgotten (answer y, or pass --yes)")
     with _store(repo) as store:
         counts = store.forget(proposal_id, everything=everything)
     if output == "json":

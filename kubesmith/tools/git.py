@@ -43,11 +43,10 @@ class GitRepo:
     def __init__(self, path: Path) -> None:
         try:
             self.repo = git.Repo(path, search_parent_directories=False)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError) as e:
-            raise UsageError(
-                f"{path} is not a git repository; kubesmith proposes changes as git branches "
-                "(run `git init` and commit your manifests first)"
-            ) from e
+        except git.NoSuchPathError as e:
+            raise UsageError(f"{path} does not exist; point --repo at your manifests") from e
+        except git.InvalidGitRepositoryError as e:
+            raise UsageError(_not_a_repository(path)) from e
         if self.repo.bare:
             raise UsageError(f"{path} is a bare repository; point --repo at a working tree")
         self.root = Path(self.repo.working_tree_dir or path)
@@ -88,6 +87,11 @@ class GitRepo:
         try:
             return self.run("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
         except GitError as e:
+            if not self.repo.head.is_valid():
+                raise UsageError(
+                    f"{self.root} has no commits yet; commit your manifests first "
+                    "(git add . && git commit -m 'manifests')"
+                ) from e
             raise UsageError(f"no commit {rev!r} in {self.root}") from e
 
     def branch_exists(self, name: str) -> bool:
@@ -188,3 +192,21 @@ class GitRepo:
         )  # fmt: skip
         self.run("update-ref", f"refs/heads/{into}", commit, base_sha)
         return MergeResult(commit, updated_checkout=False)
+
+
+def _not_a_repository(path: Path) -> str:
+    """Why ``path`` cannot be used: outside git, or a subfolder of a repository (kubesmith
+    reads .kubesmith.yaml and every manifest from the top, so it names the top to use)."""
+    try:
+        top = git.Repo(path, search_parent_directories=True).working_tree_dir
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        top = None
+    if top is not None:
+        return (
+            f"{path} is a folder inside the git repository {top}; kubesmith works on a whole "
+            f"repository: run it at the top or pass --repo {top}"
+        )
+    return (
+        f"{path} is not a git repository; kubesmith proposes changes as git branches "
+        "(run `git init` and commit your manifests first)"
+    )

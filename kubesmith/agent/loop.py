@@ -109,6 +109,8 @@ class Agent:
             GitTreeSource(git.root, sha),
             cache_dir=git.git_dir / "kubesmith",
         )
+        for error in ws.errors:  # a broken file is left out; say so rather than fail to find it
+            self.progress(f"left out {error} (fix the file to change it)")
         for v in self.validators:
             prepare = getattr(v, "prepare", None)
             if callable(prepare):

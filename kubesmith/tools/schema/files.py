@@ -37,6 +37,9 @@ from kubesmith.tools.schema.verdict import RULE_ENGINE, RULE_INVALID_DOCUMENT, R
 from kubesmith.tools.schema.verdict_cache import Stamp, cache_key
 
 _BATCH = 4000
+_FILE_FINDINGS = "2"
+"""Version of the findings cached per file; bumped when their text changes (2: a parse error
+no longer repeats its file and line), so no cached verdict shows the old text."""
 _CRD = re.compile(rb"^kind:\s*[\"']?CustomResourceDefinition", re.MULTILINE)
 
 
@@ -66,7 +69,8 @@ def _parse(f: SourceFile, raw: bytes, lazy: bool = False) -> list[LocatedDocumen
     except ManifestError as e:
         if "{{" in text:
             return _note(f.rel, "a template (Helm/Go), not plain YAML: skipped")
-        return _note(f.rel, str(e), "error", e.line)
+        where = f"{e.file}:{e.line}: " if e.line else f"{e.file}: "
+        return _note(f.rel, str(e).removeprefix(where), "error", e.line)  # file, line are fields
 
 
 def _validate_parsed(
@@ -139,7 +143,9 @@ def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> l
             continue
     context = validator.context()
     keys = {
-        f.rel: cache_key(f"{context}|file|{f.rel}|patch={f.is_patch}", digests[f.rel])
+        f.rel: cache_key(
+            f"{context}|file{_FILE_FINDINGS}|{f.rel}|patch={f.is_patch}", digests[f.rel]
+        )
         for f in files
         if f.rel in digests
     }

@@ -190,8 +190,12 @@ def parse_documents(
             docs.append(LocatedDocument(file, index, node, obj, is_patch))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
+        # PyYAML's own text names "<unicode string>" and repeats the position over lines; the
+        # problem (and what was being parsed) is what a person needs next to file:line.
+        problem, context = getattr(e, "problem", None), getattr(e, "context", None)
+        detail = f"{problem} ({context})" if problem and context else problem or str(e)
         raise ManifestError(
-            f"not valid YAML: {e}", file, mark.line + 1 if mark is not None else None
+            f"not valid YAML: {detail}", file, mark.line + 1 if mark is not None else None
         ) from e
     return docs
 

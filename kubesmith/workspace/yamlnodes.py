@@ -96,13 +96,12 @@ class Chunk:
     explicit: bool
 
 
-def _has_content(text: str) -> bool:
-    """True when ``text`` holds anything but blank lines and comments."""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped and not stripped.startswith("#"):
-            return True
-    return False
+_CONTENT_LINE = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
+
+
+def _has_content(text: str, start: int = 0, end: int | None = None) -> bool:
+    """True when ``text[start:end]`` holds anything but blank lines and comments."""
+    return _CONTENT_LINE.search(text, start, len(text) if end is None else end) is not None
 
 
 def split_documents(body: str) -> list[Chunk]:
@@ -116,7 +115,7 @@ def split_documents(body: str) -> list[Chunk]:
     start, explicit, is_open = 0, False, False
 
     def close(end: int) -> None:
-        if is_open or _has_content(body[start:end]):
+        if is_open or _has_content(body, start, end):
             chunks.append(Chunk(start, end, explicit))
         elif chunks and chunks[-1].end == start:
             chunks[-1] = Chunk(chunks[-1].start, end, chunks[-1].explicit)

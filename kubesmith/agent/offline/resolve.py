@@ -243,6 +243,10 @@ class Resolver:
         for word in unmatched or [subject]:
             close += difflib.get_close_matches(word.lower(), self.all_names(), n=3, cutoff=0.6)
         hint = f"; did you mean {' or '.join(dict.fromkeys(close))}?" if close else ""
+        if not close and self.all_names():  # nothing near: show what there is to name
+            names = self.all_names()
+            more = f" and {len(names) - 12} more" if len(names) > 12 else ""
+            hint = f"; the resources here are {', '.join(names[:12])}{more}"
         raise ReferenceError_(
             f"no resource matches {subject!r}{hint}", reference=subject, candidates=close
         )

@@ -128,7 +128,13 @@ def _open_pr(session: ChatSession, title: str, read: ReadLine) -> None:
         return
     blocked = any(f.severity == "error" for f in session.findings)
     question = "Validation fails; open the pull request anyway? [y/N] " if blocked else None
-    answer = read(question or f"Open a pull request for {len(session.changes)} change(s)? [y/N] ")
+    question = question or f"Open a pull request for {len(session.changes)} change(s)? [y/N] "
+    try:
+        answer = read(question)
+    except EOFError:  # piped input ended at the question: say so instead of ending silently
+        console.print(f"{question}(no answer)", markup=False)
+        console.print("Not opened; answer y (the line after /pr) to open it.")
+        return
     if answer.strip().lower() not in ("y", "yes"):
         console.print("Not opened; keep refining or /pr again.")
         return

@@ -7,13 +7,14 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
-from rich.console import Console
-from rich.markup import escape
 
 from kubesmith.errors import KubesmithError, ReferenceError_
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -23,8 +24,22 @@ EXIT_OK = 0
 EXIT_BLOCKED = 1  # findings of severity error, a rejected run
 EXIT_USAGE = 2  # bad arguments or references
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+_consoles: dict[str, Console] = {}
+
+
+def __getattr__(name: str) -> Console:
+    """``console`` (stdout) and ``err_console`` (stderr), made on first use.
+
+    Importing rich costs start-up time that a command printing JSON need not pay.
+    """
+    if name not in ("console", "err_console"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if name not in _consoles:
+        from rich.console import Console
+
+        _consoles[name] = Console(stderr=name == "err_console", highlight=False, soft_wrap=True)
+    return _consoles[name]
+
 
 output_option = click.option(
     "--output",
@@ -63,10 +78,13 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
                 if isinstance(e, ReferenceError_):
                     payload["candidates"] = list(e.candidates)
                 print_json(payload)
-            err_console.print(f"[bold red]error:[/] {escape(str(e))}")
+            from rich.markup import escape
+
+            err = __getattr__("err_console")
+            err.print(f"[bold red]error:[/] {escape(str(e))}")
             if isinstance(e, ReferenceError_) and e.candidates:
                 for c in e.candidates:
-                    err_console.print(f"  - {c}", markup=False)
+                    err.print(f"  - {c}", markup=False)
             sys.exit(e.exit_code)
 
     return wrapper

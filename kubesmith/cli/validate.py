@@ -18,12 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from kubesmith.agent.factory import open_validators
 from kubesmith.cli._common import (
     EXIT_BLOCKED,
     dry_run_options,
     dry_run_overrides,
-    err_console,
     handle_errors,
     print_json,
     repo_option,
@@ -38,6 +36,8 @@ if TYPE_CHECKING:
 
 OUTPUTS = ("text", "json", "sarif", "junit")
 _SUFFIXES = (".yaml", ".yml", ".json")
+KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
+"""kubesmith.workspace.kustomize's names, repeated: importing that package is slow."""
 
 
 def _with_overlays(
@@ -69,6 +69,8 @@ def _with_overlays(
 def _progress(output: str) -> Callable[[str], None] | None:
     if output != "text":
         return None
+
+    from kubesmith.cli._common import err_console
 
     def say(message: str) -> None:
         err_console.print(f"[dim]… {message}[/]")
@@ -123,27 +125,30 @@ def kustomizations(repo: Path) -> list[Kustomization]:
     """The repository's kustomization files, read for their structure (bases, patches).
 
     Only files with a kustomization name count: ``kustomize build`` needs one in every folder it
-    renders, so a repository without any has no overlay to render and no patch to skip.
+    renders, so a repository without any has no overlay to render and no patch to skip (and
+    pays for neither the walk's parsing nor the workspace package's import).
     """
-    import yaml
-
-    from kubesmith.workspace.kustomize import KUSTOMIZATION_NAMES, Kustomization
-
     root = repo.resolve()
-    found: list[tuple[str, Any]] = []
+    names = KUSTOMIZATION_NAMES
+    found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d != ".git"]
-        for name in filenames:
-            if name not in KUSTOMIZATION_NAMES:
-                continue
-            p = Path(dirpath) / name
-            try:
-                data = yaml.safe_load(p.read_text(encoding="utf-8"))
-            except (yaml.YAMLError, OSError, UnicodeDecodeError):
-                continue
-            found.append((p.relative_to(root).as_posix(), data))
-    dirs = {posixpath.dirname(rel) for rel, _ in found}
-    return [Kustomization.parse(rel, data, dirs) for rel, data in found]
+        found.extend(Path(dirpath, n) for n in names.intersection(filenames))
+    if not found:
+        return []
+    import yaml
+
+    from kubesmith.workspace.kustomize import Kustomization
+
+    read: list[tuple[str, Any]] = []
+    for p in sorted(found):
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        except (yaml.YAMLError, OSError, UnicodeDecodeError):
+            continue
+        read.append((p.relative_to(root).as_posix(), data))
+    dirs = {posixpath.dirname(rel) for rel, _ in read}
+    return [Kustomization.parse(rel, data, dirs) for rel, data in read]
 
 
 def patch_files(repo: Path, kusts: Sequence[Kustomization] | None = None) -> set[str]:
@@ -250,6 +255,8 @@ def command(
 
     Exit codes: 0 no error findings, 1 error findings, 2 usage error.
     """
+    from kubesmith.agent.factory import open_validators
+
     settings = load_settings(repo)
     extra_crds = [str(d.resolve()) for d in crd_dirs]
     overrides: dict[str, Any] = {

@@ -33,16 +33,35 @@ def _tasks(suite: str, task_file: Path | None) -> list[Any]:
 
 
 @click.group("eval", invoke_without_command=True)
-@click.option("--suite", type=click.Choice(SUITES), default="builtin", show_default=True)
+@click.option(
+    "--suite",
+    type=click.Choice(SUITES),
+    default="builtin",
+    show_default=True,
+    help="Which tasks to run (see above).",
+)
 @click.option(
     "--tasks",
     "task_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     help="Run the tasks of this YAML file instead of a suite (format: docs/evals.md).",
 )
-@click.option("--planner", type=click.Choice(["offline", "llm", "auto"]), default="offline")
+@click.option(
+    "--planner",
+    type=click.Choice(["offline", "llm", "auto"]),
+    default="offline",
+    show_default=True,
+    help="Who plans each task: offline (the grammar), llm or auto (a model: --model or "
+    "KUBESMITH_MODEL, or --replay).",
+)
 @click.option("--model", default=None, help="Model for the llm/auto planner.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=os.cpu_count() or 1)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 64),
+    default=os.cpu_count() or 1,
+    help="Tasks run at once. Default: the number of CPUs.",
+)
 @click.option(
     "--output-dir",
     type=click.Path(file_okay=False, path_type=Path),

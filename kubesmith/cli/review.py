@@ -53,6 +53,7 @@ def command() -> None:
     type=click.Choice(["open", "accepted", "rejected", "closed", "all"]),
     default="all",
     show_default=True,
+    help="Only the pull requests in this state.",
 )
 @output_option
 @handle_errors

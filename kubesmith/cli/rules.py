@@ -47,6 +47,7 @@ def command() -> None:
     type=click.Choice(["candidate", "approved", "rejected", "all"]),
     default="all",
     show_default=True,
+    help="Only the rules in this state (candidates wait for `kubesmith rules approve`).",
 )
 @click.option(
     "--min-edit-support",

@@ -59,13 +59,17 @@ def install_command(names: tuple[str, ...], output: str) -> None:
 
 @command.command(name="path")
 @click.argument("name")
+@output_option
 @handle_errors
-def path_command(name: str) -> None:
+def path_command(name: str, output: str) -> None:
     """Print the path of the binary kubesmith would run for NAME (exit 1 when it is missing)."""
     from kubesmith.tools.toolcache import default_cache
 
     found = default_cache().tool_path(name)
+    if output == "json":
+        print_json({"name": name, "path": str(found) if found else None, "installed": bool(found)})
     if found is None:
         err_console.print(f"{name} is not installed; run: kubesmith tools install {name}")
         raise SystemExit(1)
-    click.echo(str(found))
+    if output == "text":
+        click.echo(str(found))

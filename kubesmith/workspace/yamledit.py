@@ -167,6 +167,22 @@ class YamlFile:
         """The file's full current text, edits included."""
         return self._bom + self._body
 
+    def copy(self) -> YamlFile:
+        """An independent copy to edit, made without parsing again.
+
+        Documents' ``data`` objects are shared until a document is edited (an edit replaces them,
+        it never changes them in place), so treat ``data`` as read-only.
+        """
+        new = YamlFile.__new__(YamlFile)
+        new.name, new._style, new._bom, new._body = self.name, self._style, self._bom, self._body
+        new.documents = []
+        for d in self.documents:
+            twin = YamlDocument.__new__(YamlDocument)
+            twin.__dict__.update(d.__dict__)
+            twin._file = new
+            new.documents.append(twin)
+        return new
+
     def __repr__(self) -> str:
         return f"YamlFile({self.name!r}, {len(self.documents)} documents)"
 

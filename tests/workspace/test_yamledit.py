@@ -503,3 +503,14 @@ def test_json_formatted_yaml_gets_json_entries() -> None:
     assert json.loads(yf.text) == {
         "metadata": {"name": "x", "tags": ["a", "b"], "labels": {"app": "web"}}
     }
+
+
+def test_copy_is_independent() -> None:
+    yf = YamlFile.parse("a: 1\n---\nb: 2\n")
+    twin = yf.copy()
+    twin.set(1, "b", 3)
+    twin.delete_document(0)
+    assert (yf.text, twin.text) == ("a: 1\n---\nb: 2\n", "---\nb: 3\n")
+    assert [d.data for d in yf.documents] == [{"a": 1}, {"b": 2}]
+    assert yf.set(1, "c", 4) == (None, 4)
+    assert yf.text == "a: 1\n---\nb: 2\nc: 4\n"

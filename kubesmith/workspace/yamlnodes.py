@@ -149,14 +149,14 @@ def _line_end(text: str, pos: int) -> int:
     return m.end() if m else len(text)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Parsed:
     """One parsed document: its root node (``None`` for an empty document), data and findings."""
 
     root: Node | None
     data: Any
     shared: frozenset[int]
-    duplicates: list[tuple[tuple[Any, ...], int]]
+    duplicates: tuple[tuple[tuple[Any, ...], int], ...]
 
 
 @contextmanager
@@ -210,7 +210,7 @@ def parse_chunk(text: str, name: str, line0: int) -> Parsed:
     if len(roots) > 1:
         raise ManifestError("cannot split the YAML documents of this file", name, line0 + 1)
     if not roots:
-        return Parsed(None, None, frozenset(), [])
+        return Parsed(None, None, frozenset(), ())
     return _Builder(name, line0, "&" in text).run(roots[0])
 
 
@@ -234,7 +234,7 @@ class _Builder:
             raise ManifestError("YAML nested too deeply", self.name, self._line(root)) from e
         if self.shared:
             self._check_expansion(root)
-        dups = [((*_path_to(root, m), key), self._line(k)) for m, key, k in self.dup_nodes]
+        dups = tuple(((*_path_to(root, m), key), self._line(k)) for m, key, k in self.dup_nodes)
         return Parsed(root, data, frozenset(self.shared), dups)
 
     def _line(self, node: Node) -> int:

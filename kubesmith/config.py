@@ -155,7 +155,9 @@ def _validate(data: dict[str, Any], source: str) -> Settings:
         return Settings.model_validate(data)
     except ValidationError as e:
         problems = "; ".join(
-            f"{'.'.join(str(x) for x in err['loc'])}: {err['msg']}" for err in e.errors()
+            f"{'.'.join(str(x) for x in err['loc'])}: "
+            + ("unknown setting" if err["type"] == "extra_forbidden" else err["msg"])
+            for err in e.errors()
         )
         raise ConfigError(f"invalid settings in {source}: {problems}") from e
 
@@ -191,7 +193,10 @@ def load_settings(repo: Path | None = None, *, environment: bool = True) -> Sett
             try:
                 loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
             except yaml.YAMLError as e:
-                raise ConfigError(f"{path}: not valid YAML: {e}") from e
+                mark = getattr(e, "problem_mark", None)
+                where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+                problem = getattr(e, "problem", None) or str(e)
+                raise ConfigError(f"{where}: not valid YAML: {problem}") from e
             if loaded is not None and not isinstance(loaded, dict):
                 raise ConfigError(f"{path}: expected a mapping at the top level")
             data = dict(loaded or {})

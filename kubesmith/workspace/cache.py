@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kubesmith.workspace.yamledit import YamlFile
 
-_PARSER_MODULES = ("yamledit", "yamlnodes", "yamlrender", "yamldata", "yamlpos")
+_PARSER_MODULES = ("yamledit", "yamlnodes", "yamlrender", "yamldata", "yamlpos", "yamlpath")
 
 
 def _parser_fingerprint() -> str:

@@ -286,7 +286,7 @@ class Workspace:
         def editable(path: str) -> YamlFile:
             if path not in staged:
                 if path in self.files:
-                    staged[path] = YamlFile.parse(self.files[path].text, path)
+                    staged[path] = self.files[path].copy()
                 else:
                     staged[path] = YamlFile.parse("", path)
             return staged[path]

@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from kubesmith.errors import ManifestError, ToolError
-from kubesmith.model import Finding, from_json, to_json
+from kubesmith.model import Finding, ResourceRef, from_json
 from kubesmith.tools.schema.kubeconform import Signature, result_signature
 from kubesmith.tools.schema.kubeconform_output import verdict_from_result
 from kubesmith.tools.schema.located import LocatedDocument, parse_documents
@@ -117,12 +117,29 @@ def _digests(
             findings[f.rel] = [_note(f.rel, f"cannot read: {e}", "error")]
             continue
         digests[f.rel] = hashlib.sha256(raw).hexdigest()
-        is_crd = _CRD.search(raw) is not None
+        is_crd = b"CustomResourceDefinition" in raw and _CRD.search(raw) is not None
         if is_crd:
             crd_files.append(f)
         fresh[str(f.path)] = (st.st_size, st.st_mtime_ns, digests[f.rel], is_crd)
     validator.cache.put_stamps(fresh)
     return digests, crd_files
+
+
+def _finding_to_json(f: Finding) -> dict[str, Any]:
+    """``to_json(f)``'s shape without pydantic: thousands of findings are cached per run."""
+    data = dict(f.__dict__)
+    if f.ref is not None:
+        data["ref"] = dict(f.ref.__dict__)
+    return data
+
+
+def _finding_from_json(data: dict[str, Any]) -> Finding:
+    """The inverse of :func:`_finding_to_json`; reads what ``to_json`` wrote too."""
+    try:
+        ref = data.get("ref")
+        return Finding(**{**data, "ref": ResourceRef(**ref) if ref else None})
+    except TypeError:  # a shape this version does not know: let the model say what is wrong
+        return from_json(Finding, data)
 
 
 def _content(f: SourceFile, contents: dict[str, bytes]) -> bytes:
@@ -156,7 +173,7 @@ def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> l
         if key is None:
             continue
         if key in cached:
-            findings[f.rel] = [from_json(Finding, d) for d in cached[key]]
+            findings[f.rel] = [_finding_from_json(d) for d in cached[key]]
             continue
         try:
             _content(f, contents)
@@ -176,7 +193,7 @@ def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> l
     _validate_parsed(validator, slow, contents, findings)
     validator.cache.put_many(
         {
-            keys[f.rel]: [to_json(x) for x in findings[f.rel]]
+            keys[f.rel]: [_finding_to_json(x) for x in findings[f.rel]]
             for f in todo
             if not any(x.rule == RULE_ENGINE for x in findings[f.rel])
         }

@@ -2,7 +2,8 @@
 `kubesmith propose "scale X to 3" --planner offline --no-pr` on 5,000 resources (goal < 2 s).
 
 The propose figure is the wall time of the real command in a fresh process (interpreter start,
-imports, loading from git objects, planning, validation, commit), best of 3.
+imports, loading from git objects, planning, validation, commit): the first run (cold: every
+file parsed) and the best and median of three more (warm: parsed files cached by blob id).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def run() -> dict[str, object]:
             results[f"load_per_1000_resources_ms_{n}"] = round(1000 * min(dir_times) / n * 1000, 1)
         repo = Path(tmp) / "r5000"
         walls = []
-        for i in range(3):
+        for i in range(4):
             t = time.perf_counter()
             proc = subprocess.run(
                 [KUBESMITH, "propose", f"scale svc-{100 + i} to 3", "--planner", "offline",
@@ -54,7 +55,9 @@ def run() -> dict[str, object]:
             walls.append(time.perf_counter() - t)
             if proc.returncode != 0:
                 raise RuntimeError(f"propose failed: {proc.stderr}")
-        results["propose_5000_wall_s_best"] = _best(walls)
-        results["propose_5000_wall_s_median"] = round(statistics.median(walls), 3)
+        # The first run parses every file (empty parse cache); later runs reuse the cache.
+        results["propose_5000_cold_wall_s"] = round(walls[0], 3)
+        results["propose_5000_warm_wall_s_best"] = _best(walls[1:])
+        results["propose_5000_warm_wall_s_median"] = round(statistics.median(walls[1:]), 3)
         results["propose_goal_s"] = 2.0
     return results

@@ -222,12 +222,15 @@ def parse_resources(s: Scan, prev: Clause | None) -> Spec | str | None:
 _ENV_WORD = r"(?:env(?:ironment)?[\s_-]*(?:var(?:iable)?s?)?|variables?|vars?)"
 _ENV_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]*"
 _VALUE = r"(\"[^\"]*\"|'[^']*'|[^\s,;]+)"
+# "=" with its value: "A=b", "A = b", "A= 'b c'"; never "A= on cart" (the next word of the
+# sentence is not a value written apart from a "=" that hugs the name).
+_EQ = r"(?:\s+=\s*|=\s*(?=[\"'])|=(?=[^\s,;]))"
 
 
 def parse_env(s: Scan, prev: Clause | None) -> Spec | str | None:
     """``set env LOG_LEVEL=debug on checkout``, ``add env KEY from secret s key k to checkout``."""
     del prev
-    upper_assign = re.search(rf"(?<![\w.-])([A-Z_][A-Z0-9_]*)\s*=\s*{_VALUE}", s.text)
+    upper_assign = re.search(rf"(?<![\w.-])([A-Z_][A-Z0-9_]*){_EQ}{_VALUE}", s.text)
     upper_to = re.search(rf"(?<![\w.-])([A-Z][A-Z0-9]*_[A-Z0-9_]+)\s+(?:to|as)\s+{_VALUE}", s.text)
     if upper_to and not upper_assign and not s.find(rf"\b{_ENV_WORD}\b"):
         s.spans.append(upper_to.span())
@@ -272,8 +275,8 @@ def parse_env(s: Scan, prev: Clause | None) -> Spec | str | None:
             source_name=src.group("ref"),
             key=src.group("key") or name,
         )
-    if m := s.take(rf"(?<={re.escape(name)})\s*=\s*{_VALUE}") or s.take(
-        rf"\b(?:to|as|=)\s*{_VALUE}"
+    if m := s.take(rf"(?<={re.escape(name)}){_EQ}{_VALUE}") or s.take(
+        rf"(?:\b(?:to|as)\s*|{_EQ}){_VALUE}"
     ):
         return EnvVar(name=name, source="value", value=unquote(m.group(1)))
     return "a value, e.g. 'set env LOG_LEVEL=debug on checkout' or 'from configmap shop-config'"

@@ -67,7 +67,13 @@ def _crds(repo: Path | None) -> list[dict[str, Any]]:
     default=None,
     help="Install the CustomResourceDefinitions found in this manifests repository.",
 )
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for readiness.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for readiness.",
+)
 @click.option("--build/--no-build", default=False, help="Build missing binaries first (slow).")
 @output_option
 @handle_errors

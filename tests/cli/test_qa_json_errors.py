@@ -63,3 +63,10 @@ def test_shell_completion_still_completes_commands(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "plain,review" in proc.stdout.splitlines()
+
+
+def test_sandbox_refuses_a_timeout_it_cannot_meet(tmp_path: Path) -> None:
+    proc = run("sandbox", "up", "--dir", str(tmp_path / "sb"), "--timeout", "0", "-o", "json")
+    assert proc.returncode == 2
+    assert "--timeout" in json.loads(proc.stdout)["message"]
+    assert not (tmp_path / "sb").exists()  # nothing started, nothing written

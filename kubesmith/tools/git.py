@@ -179,19 +179,40 @@ class GitRepo:
                     f"{into} is checked out with uncommitted changes; commit or stash them, "
                     "then accept again (nothing was merged)"
                 )
-            self.run("merge", "--no-ff", "-m", message, branch, env=self._identity_env())
+            self._merge_tree(branch, into)  # a conflict is found before the checkout is touched
+            try:
+                self.run("merge", "--no-ff", "-m", message, branch, env=self._identity_env())
+            except GitError:
+                if (self.git_dir / "MERGE_HEAD").exists():
+                    self.run("merge", "--abort")
+                raise
             return MergeResult(self.resolve("HEAD"), updated_checkout=True)
         base_sha, head_sha = self.resolve(into), self.resolve(branch)
-        try:
-            tree = self.run("merge-tree", "--write-tree", base_sha, head_sha).splitlines()[0]
-        except GitError as e:
-            raise GitError(f"{branch} conflicts with {into}; rebase it first: {e}") from e
+        tree = self._merge_tree(branch, into)
         commit = self.run(
             "commit-tree", tree, "-p", base_sha, "-p", head_sha, "-F", "-",
             env=self._identity_env(), stdin=message.encode("utf-8"),
         )  # fmt: skip
         self.run("update-ref", f"refs/heads/{into}", commit, base_sha)
         return MergeResult(commit, updated_checkout=False)
+
+    def _merge_tree(self, branch: str, into: str) -> str:
+        """The tree merging ``branch`` into ``into`` would give, computed from objects only.
+
+        Raises:
+            GitError: when they conflict (nothing is written then).
+        """
+        try:
+            out = self.run("merge-tree", "--write-tree", "--name-only", into, branch)
+        except GitError as e:
+            # --name-only output: the tree id, the conflicted files, a blank line, messages
+            files = str(e).split("\n\n", 1)[0].splitlines()[1:]
+            where = f" in {', '.join(files)}" if files else ""
+            raise GitError(
+                f"{branch} conflicts with {into}{where}; nothing was merged. Reject it and "
+                "propose the change again on the current base"
+            ) from e
+        return out.splitlines()[0]
 
 
 def _not_a_repository(path: Path) -> str:

@@ -97,7 +97,14 @@ def show(pr_id: str, repo: Path, output: str) -> None:
 @output_option
 @handle_errors
 def accept(pr_id: str, repo: Path, output: str) -> None:
-    """Merge the pull request's branch into its base branch (a merge commit)."""
+    """Merge the pull request's branch into its base branch (a merge commit).
+
+    When the base branch is checked out, the checkout must have no uncommitted changes and is
+    updated; otherwise only the branch moves and the checkout is not involved. A conflict or a
+    dirty checkout merges nothing.
+
+    Exit codes: 0 merged, 1 not merged (conflict, uncommitted changes), 2 unknown or closed ID.
+    """
     record = _forge(repo).accept(pr_id)
     if output == "json":
         print_json(_record_json(record))

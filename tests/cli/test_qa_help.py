@@ -29,3 +29,11 @@ def test_every_command_has_help() -> None:
     assert cli.commands
     for name, cmd in cli.commands.items():
         assert cmd.help, name
+
+
+def test_accept_help_says_what_happens_to_the_checkout() -> None:
+    _register()
+    review = cli.commands["review"]
+    assert isinstance(review, click.Group)
+    text = review.commands["accept"].help or ""
+    assert "uncommitted" in text and "conflict" in text and "Exit codes" in text

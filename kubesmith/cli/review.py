@@ -66,7 +66,11 @@ def list_(repo: Path, status: str, output: str) -> None:
     if not records:
         console.print('No pull requests yet. Make one with: kubesmith propose "scale X to 3"')
         return
-    table = Table("id", "forge", "status", "title", "branch", box=None)
+    table = Table(box=None)  # narrow terminals and pipes: wrap title and branch, never cut them
+    for name in ("id", "forge", "status"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("title")
+    table.add_column("branch", overflow="fold")
     for r in records:
         table.add_row(r.pr.id, r.pr.forge, r.pr.status, escape(r.title), escape(r.branch))
     console.print(table)

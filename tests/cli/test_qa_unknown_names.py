@@ -49,3 +49,10 @@ def test_a_near_miss_still_suggests_the_close_name(example_repo: Path) -> None:
     assert code == 2
     assert "did you mean checkout" in str(data["message"])
     assert data["candidates"] == ["checkout"]
+
+
+def test_a_repository_without_manifests_says_so(make_repo: Callable[..., Path]) -> None:
+    repo = make_repo(files={"README.md": "no manifests yet\n"})
+    code, data = propose(repo, "scale cart to 3")
+    assert code == 2
+    assert "no Kubernetes resources" in str(data["message"])

@@ -247,6 +247,8 @@ class Resolver:
             names = self.all_names()
             more = f" and {len(names) - 12} more" if len(names) > 12 else ""
             hint = f"; the resources here are {', '.join(names[:12])}{more}"
+        elif not close:
+            hint = "; the repository has no Kubernetes resources (are the manifests committed?)"
         raise ReferenceError_(
             f"no resource matches {subject!r}{hint}", reference=subject, candidates=close
         )

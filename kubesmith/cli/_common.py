@@ -86,6 +86,17 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
                 for c in e.candidates:
                     err.print(f"  - {c}", markup=False)
             sys.exit(e.exit_code)
+        except OSError as e:  # a path the system refuses (e.g. --file in a missing folder)
+            if isinstance(e, BrokenPipeError):
+                raise
+            where = f": {e.filename}" if e.filename else ""
+            message = f"{e.strerror or e}{where}"
+            if kwargs.get("output") == "json":
+                print_json({"error": type(e).__name__, "message": message})
+            from rich.markup import escape
+
+            __getattr__("err_console").print(f"[bold red]error:[/] {escape(message)}")
+            sys.exit(EXIT_BLOCKED)
 
     return wrapper
 

@@ -1,0 +1,37 @@
+"""A path the system refuses (a missing folder, a file where a folder should be) is a message,
+never a traceback, and still one JSON object with ``-o json``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("feedback", "export", "--file", "{blocker}/out.json"),
+        ("rules", "policy", "--write", "{blocker}/learned.yaml"),
+    ],
+)
+def test_unwritable_output_paths(example_repo: Path, tmp_path: Path, args: tuple[str, ...]) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    argv = [a.format(blocker=blocker) for a in args]
+    proc = subprocess.run(
+        [KUBESMITH, *argv, "--repo", str(example_repo), "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    data = json.loads(proc.stdout)
+    assert str(blocker) in data["message"]
+    assert "error:" in proc.stderr

@@ -147,8 +147,18 @@ def command(
         ) as progress:
             bar = progress.add_task("", total=len(tasks))
 
+            done = 0
+            plain = output == "text" and not err_console.is_terminal  # CI logs: one line a task
+
             def tick(result: dict[str, Any]) -> None:
+                nonlocal done
+                done += 1
                 progress.update(bar, advance=1, description=f"{result['task']}: {result['status']}")
+                if plain:
+                    err_console.print(
+                        f"eval {done}/{len(tasks)} {result['task']}: {result['status']}",
+                        markup=False,
+                    )
 
             results = run_tasks(tasks, config, run_dir, on_result=tick)
         task_summary = summarize(results)

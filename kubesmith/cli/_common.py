@@ -82,7 +82,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 
             err = __getattr__("err_console")
             err.print(f"[bold red]error:[/] {escape(str(e))}")
-            if isinstance(e, ReferenceError_) and e.candidates:
+            listed = isinstance(e, ReferenceError_) and all(c in str(e) for c in e.candidates)
+            if isinstance(e, ReferenceError_) and e.candidates and not listed:
                 for c in e.candidates:
                     err.print(f"  - {c}", markup=False)
             sys.exit(e.exit_code)

@@ -64,6 +64,8 @@ class VerdictCache:
             yield None
             return
         try:
+            # a cache: losing the last writes to a power cut is fine, waiting for the disk is not
+            db.execute("PRAGMA synchronous=NORMAL")
             if self._ready != self.path:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute(

@@ -136,7 +136,7 @@ class PolicyValidator:
             with contextlib.suppress(UsageError):
                 file, line = locate(v.field_path) if locate else (m.file, m.line_of(v.field_path))
         rule = v.policy if v.index < 0 else f"{v.policy}/{v.index}"
-        message = v.message if v.outcome == "violation" else f"cannot evaluate: {v.message}"
+        message = v.message if v.outcome == "violation" else f"cannot evaluate: {_brief(v.message)}"
         return Finding(
             validator=self.name,
             severity=_severity(v.actions),
@@ -147,6 +147,28 @@ class PolicyValidator:
             path=v.field_path,
             rule=rule,
         )
+
+
+def _brief(error: str, limit: int = 280) -> str:
+    """A CEL run-time error without the objects it prints whole (a resource can be kilobytes):
+    each long ``{...}`` becomes ``{…}``, and what is still too long is cut."""
+    out: list[str] = []
+    depth, start = 0, 0
+    for i, ch in enumerate(error):
+        if ch == "{":
+            if depth == 0:
+                out.append(error[start:i])
+                start = i
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+            if depth == 0:
+                block = error[start : i + 1]
+                out.append(block if len(block) <= 40 else "{…}")
+                start = i + 1
+    out.append(error[start:])
+    text = "".join(out)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _with_namespace(m: Manifest) -> dict[str, Any]:

@@ -279,6 +279,14 @@ def command(
         checked = [r for r, _ in files]
         findings = _with_overlays(findings, validators, repo, settings, checked, kusts)
     names = [r for r, _ in files]
+    if not names:  # a wrong --repo or include pattern must not look like a clean pass
+        from kubesmith.cli._common import err_console
+
+        include = ", ".join(settings.workspace.include)
+        err_console.print(
+            f"note: no YAML files to check under {repo} (workspace.include: {include})",
+            markup=False,
+        )
     if output == "json":
         from kubesmith.tools.report import render_json
 

@@ -100,9 +100,13 @@ class Agent:
         git = GitRepo(self.repo)
         name = self.settings.forge.base_branch or git.current_branch()
         if name is None:
-            raise UsageError("HEAD is detached; check out a branch or set forge.base_branch")
+            raise UsageError(
+                "HEAD is detached; check out a branch or set forge.base_branch in .kubesmith.yaml"
+            )
         sha = git.resolve(name)
         self.progress(f"loading manifests at {name} ({sha[:7]})")
+        if git.current_branch() == name and git.is_dirty():
+            self.progress(f"uncommitted changes are not part of the proposal (made from {name})")
         ws = Workspace.load(
             git.root,
             self.settings,

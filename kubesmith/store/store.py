@@ -206,9 +206,11 @@ class Store(LearningMixin):
                 if forge is not None:
                     q = q.where(PullRequestRow.forge == forge)
                 rows = s.scalars(q.limit(6)).all()
-            where = f" on {forge}" if forge else ""
+            where = f" on the {forge} forge" if forge else ""
             if not rows:
-                raise UsageError(f"no pull request {pr_id_or_prefix!r}{where} in the store")
+                raise UsageError(
+                    f"no pull request {pr_id_or_prefix!r}{where}; see `kubesmith review list`"
+                )
             if len(rows) > 1:
                 ids = ", ".join(f"{r.forge}:{r.pr_id}" for r in rows)
                 raise UsageError(f"pull request id {pr_id_or_prefix!r} is ambiguous: {ids}")
@@ -255,7 +257,9 @@ class Store(LearningMixin):
                 )
             ).one_or_none()
             if row is None:
-                raise UsageError(f"no pull request {pr_id!r} on {forge} in the store")
+                raise UsageError(
+                    f"no pull request {pr_id!r} on the {forge} forge; see `kubesmith review list`"
+                )
             row.status = status
             row.reason = reason
             row.updated_at = _now()

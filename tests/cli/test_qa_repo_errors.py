@@ -55,3 +55,16 @@ def test_a_folder_outside_git_still_says_git_init(tmp_path: Path) -> None:
     code, data = propose_json(plain)
     assert code == 2
     assert "git init" in str(data["message"])
+
+
+def test_an_unknown_pull_request_points_at_the_list(example_repo: Path) -> None:
+    for verb in (["show"], ["accept"], ["reject", "--reason", "no"]):
+        proc = subprocess.run(
+            [KUBESMITH, "review", *verb, "zzzz", "--repo", str(example_repo), "-o", "json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode == 2
+        message = json.loads(proc.stdout)["message"]
+        assert "kubesmith review list" in message and "on local in" not in message

@@ -2,12 +2,13 @@
 
 Copies examples/manifests into a fresh git repository (or uses the one given with --repo),
 runs `kubesmith propose` exactly as a user would, and lists the local review queue. The
-temporary repository is kept, so you can go on: `kubesmith review show ID --repo PATH`.
+temporary repository is kept, and the next commands are printed with the pull request id.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,20 @@ def make_copy() -> Path:
     return repo
 
 
+def newest_open_pr(kubesmith: Path, repo: Path) -> str | None:
+    """The id of the newest open pull request, so the next steps can be pasted as they are."""
+    proc = subprocess.run(
+        [str(kubesmith), "review", "list", "--status", "open", "--repo", str(repo), "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return None
+    prs = json.loads(proc.stdout).get("pull_requests") or []
+    return str(prs[0]["id"]) if prs else None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repo", type=Path, help="use this manifests repository instead")
@@ -46,10 +61,11 @@ def main() -> int:
     ).returncode
     print(f"\n$ kubesmith review list --repo {repo}\n", flush=True)
     subprocess.run([str(kubesmith), "review", "list", "--repo", str(repo)], check=False)
+    pr = newest_open_pr(kubesmith, repo) or "ID"
     print(
         f"\nThe repository is {repo}. Next:\n"
-        f"  {kubesmith} review show ID --repo {repo}\n"
-        f"  {kubesmith} review accept ID --repo {repo}\n"
+        f"  {kubesmith} review show {pr} --repo {repo}\n"
+        f"  {kubesmith} review accept {pr} --repo {repo}\n"
         f"  {kubesmith} chat --repo {repo}"
     )
     return code

@@ -96,6 +96,20 @@ def check_not_rejected(
     )
 
 
+def open_twin(store: Store, fp: str, base: str) -> str | None:
+    """The id of an open pull request into ``base`` that makes the same change (fingerprint
+    ``fp``), so a second identical proposal can point at it."""
+    for record in store.list_pull_requests(status="open"):
+        if record.base != base:
+            continue
+        try:
+            if store.get_proposal(record.proposal_id).fingerprint == fp:
+                return record.pr.id
+        except KubesmithError:
+            continue
+    return None
+
+
 # --------------------------------------------------------------------------- planner context
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from kubesmith.agent.learning import apply_rules, check_not_rejected, plan_context
+from kubesmith.agent.learning import apply_rules, check_not_rejected, open_twin, plan_context
 from kubesmith.agent.overlays import affected_overlays, validate_overlays
 from kubesmith.agent.planner import PlanContext, Planner
 from kubesmith.config import Settings, load_settings
@@ -183,6 +183,8 @@ class Agent:
             return replace(proposal, rationale=changeset.rationale or "Already as asked.")
         if self.store is not None:
             fp = check_not_rejected(self.store, list(changes), force=force)
+            if (twin := open_twin(self.store, fp, base.name)) is not None:
+                self.progress(f"pull request {twin} (open) already proposes this exact change")
         else:
             fp = fingerprint(list(changes))
         proposal = replace(proposal, fingerprint=fp)

@@ -149,7 +149,9 @@ def to_int(word: str) -> int:
 
 
 _SEPARATORS = re.compile(
-    r"\s*;\s*|\s*,\s*(?:and\s+|then\s+|also\s+)?|\s+(?:and\s+then|and\s+also|and|then|also|plus)\s+",
+    # a line break or a sentence's end (". " — never the dots of "1.5.0") also ends a request
+    r"\s*;\s*|(?:\s*(?:[\r\n]+|\.\s+)\s*|\s*,\s*)(?:and\s+|then\s+|also\s+)?"
+    r"|\s+(?:and\s+then|and\s+also|and|then|also|plus)\s+",
     re.IGNORECASE,
 )
 _BETWEEN = re.compile(rf"\bbetween\s+({NUMBER})\s+and\s+({NUMBER})\b", re.IGNORECASE)

@@ -1,0 +1,52 @@
+"""Requests on separate lines or in separate sentences are separate requests: each keeps its
+own number (they were read as one, and every resource got the first number)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kubesmith.agent.offline import OfflinePlanner
+from kubesmith.model import SetField
+from kubesmith.workspace import Workspace
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "manifests"
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("shop") / "repo"
+    shutil.copytree(EXAMPLE, root)
+    return Workspace.load(root)
+
+
+def replicas(shop: Workspace, intent: str) -> dict[str, object]:
+    cs = OfflinePlanner().plan(intent, shop)
+    return {
+        e.ref.name: e.value
+        for e in cs.edits
+        if isinstance(e, SetField) and str(e.path) == "spec.replicas"
+    }
+
+
+@pytest.mark.parametrize(
+    "intent",
+    [
+        "scale cart to 3\nscale checkout to 4",
+        "scale cart to 3\r\n\r\nscale checkout to 4\n",
+        "scale cart to 3. scale checkout to 4",
+        "Scale cart to 3. Then scale checkout to 4.",
+        "scale cart to 3 and scale checkout to 4",
+    ],
+)
+def test_each_request_keeps_its_number(shop: Workspace, intent: str) -> None:
+    assert replicas(shop, intent) == {"cart": 3, "checkout": 4}
+
+
+def test_a_version_with_dots_is_not_split(shop: Workspace) -> None:
+    cs = OfflinePlanner().plan("set checkout image tag to 1.5.0", shop)
+    assert [e.value for e in cs.edits if isinstance(e, SetField)] == [
+        "registry.example.com/shop/checkout:1.5.0"
+    ]

@@ -50,3 +50,16 @@ def test_a_version_with_dots_is_not_split(shop: Workspace) -> None:
     assert [e.value for e in cs.edits if isinstance(e, SetField)] == [
         "registry.example.com/shop/checkout:1.5.0"
     ]
+
+
+@pytest.mark.parametrize(
+    ("intent", "value"),
+    [
+        ("change checkout memory limit from 512Mi to 1Gi", "1Gi"),
+        ("change checkout memory limit from 256Mi to 1Gi", "1Gi"),
+        ("raise the cpu request of checkout from 100m to 200m", "200m"),
+    ],
+)
+def test_from_a_to_b_is_one_edit_to_b(shop: Workspace, intent: str, value: str) -> None:
+    cs = OfflinePlanner().plan(intent, shop)
+    assert [e.value for e in cs.edits if isinstance(e, SetField)] == [value]

@@ -158,8 +158,13 @@ def parse_resources(s: Scan, prev: Clause | None) -> Spec | str | None:
         tuple[str, Literal["cpu", "memory"] | None, list[Literal["requests", "limits"]]]
     ] = []
     res_words: list[Literal["cpu", "memory"]] = []
+    # "from 512Mi to 1Gi": the quantity after "from" is what the person thinks is there now,
+    # not a second value to set
+    was = {w.start(1) for w in re.finditer(r"\bfrom\s+(\d[\w.]*)\s+to\s+\d", s.text, re.IGNORECASE)}
     for m in tokens:
         s.spans.append(m.span())
+        if m.group("q") and m.start("q") in was:
+            continue
         if m.group("res"):
             res = "cpu" if m.group("res").lower().startswith("cpu") else "memory"
             res_words.append(res)

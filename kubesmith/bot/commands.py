@@ -13,11 +13,10 @@ the same parent and tree) instead of opening a second one.
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 
 from kubesmith.bot import comments
-from kubesmith.bot.checkout import Checkout, checkout
+from kubesmith.bot.checkout import Checkout
 from kubesmith.bot.events import IssueCommentEvent, command_of
 from kubesmith.bot.queue import Job
 from kubesmith.bot.validation import PullTarget, base_settings, validate_checkout
@@ -66,22 +65,6 @@ def run_command(ctx: JobContext, job: Job, event: IssueCommentEvent) -> None:
         client.close()
 
 
-def _checkout(
-    ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: int
-) -> AbstractContextManager[Checkout]:
-    return checkout(
-        ctx.config.work_dir / f"job-{job_id}",
-        target.clone_url,
-        client.token(),
-        head_ref=target.head_ref,
-        head_sha=target.head_sha,
-        base_ref=target.base_ref,
-        base_sha=target.base_sha,
-        number=target.number,
-        allow_file=ctx.config.allow_file_remotes,
-    )
-
-
 def _explain(ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: int) -> str:
     meta = read_metadata(target.body)
     if meta and meta.get("proposal"):
@@ -89,7 +72,9 @@ def _explain(ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: 
             return _explain_proposal(ctx.store.get_proposal(meta["proposal"]))
         except UsageError:
             pass  # opened by another kubesmith with its own store: explain the findings instead
-    with _checkout(ctx, client, target, job_id) as co:
+    from kubesmith.bot.handlers import checkout_pull  # handlers imports this module
+
+    with checkout_pull(ctx, client, target, job_id) as co:
         verdict = validate_checkout(co, base_settings(co))
     if not verdict.findings:
         return f"Nothing to explain: the {len(verdict.files)} changed manifest file(s) pass."
@@ -128,7 +113,9 @@ def _propose(
     from kubesmith.tools.forges.github import GitHubForge
 
     own = target.head_ref.startswith("kubesmith/") and read_metadata(target.body) is not None
-    with _checkout(ctx, client, target, job_id) as co:
+    from kubesmith.bot.handlers import checkout_pull  # handlers imports this module
+
+    with checkout_pull(ctx, client, target, job_id) as co:
         settings = base_settings(co).merged(**{"forge.base_branch": target.head_ref})
         co.git("branch", "-f", target.head_ref, target.head_sha)
         f = settings.forge

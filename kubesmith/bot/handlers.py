@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubesmith.bot import comments
-from kubesmith.bot.checkout import checkout
+from kubesmith.bot.checkout import Checkout, checkout
 from kubesmith.bot.config import BotConfig
 from kubesmith.bot.events import IssueCommentEvent, PullRequestEvent, parse
 from kubesmith.bot.queue import Job
@@ -85,12 +86,11 @@ def handle(ctx: JobContext, job: Job) -> None:
         log.info("job %s: nothing to do for %s/%s", job.id, job.event, job.kind)
 
 
-def validate_pull(
+def checkout_pull(
     ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: int
-) -> Verdict:
-    """Validate the pull request; upsert the ONE validation comment and set the commit status."""
-    client.create_status(target.head_sha, "pending", description="validating changed manifests")
-    with checkout(
+) -> AbstractContextManager[Checkout]:
+    """The pull request's head (and base) checked out in the job's own work folder."""
+    return checkout(
         ctx.config.work_dir / f"job-{job_id}",
         target.clone_url,
         client.token(),
@@ -100,7 +100,15 @@ def validate_pull(
         base_sha=target.base_sha,
         number=target.number,
         allow_file=ctx.config.allow_file_remotes,
-    ) as co:
+    )
+
+
+def validate_pull(
+    ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: int
+) -> Verdict:
+    """Validate the pull request; upsert the ONE validation comment and set the commit status."""
+    client.create_status(target.head_sha, "pending", description="validating changed manifests")
+    with checkout_pull(ctx, client, target, job_id) as co:
         verdict = validate_checkout(co, base_settings(co))
     body = comments.validation_comment(
         verdict.findings,

@@ -275,7 +275,12 @@ def _kubeconform_filter(
 
 def _batches(files: list[SourceFile]) -> list[list[SourceFile]]:
     """``files`` in as few command lines as the system's argument limit allows."""
-    budget = max(64_000, os.sysconf("SC_ARG_MAX") // 2 - sum(map(len, os.environ.values())))
+    try:
+        arg_max = os.sysconf("SC_ARG_MAX")
+    except (AttributeError, ValueError, OSError):  # no sysconf (Windows): its 32K characters
+        arg_max = 32_000
+    environment = sum(len(k) + len(v) + 2 for k, v in os.environ.items())
+    budget = max(16_000, arg_max // 2 - environment)
     out: list[list[SourceFile]] = []
     size = budget
     for f in files:

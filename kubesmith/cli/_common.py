@@ -16,6 +16,8 @@ from kubesmith.errors import KubesmithError, ReferenceError_
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from kubesmith.store import Store
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -126,3 +128,11 @@ def dry_run_overrides(
 ) -> dict[str, Any]:
     """Settings overrides for the dry-run options (None values change nothing)."""
     return {"dry_run.mode": mode, "dry_run.kubeconfig": kubeconfig, "dry_run.context": context}
+
+
+def open_store(repo: Path) -> Store:
+    """The feedback store the repository's settings name (SQLite under .git by default)."""
+    from kubesmith.config import load_settings
+    from kubesmith.store import Store
+
+    return Store.open(load_settings(repo).store_url, repo)

@@ -14,18 +14,21 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
-from kubesmith.cli._common import console, handle_errors, output_option, print_json, repo_option
+from kubesmith.cli._common import (
+    console,
+    handle_errors,
+    open_store,
+    output_option,
+    print_json,
+    repo_option,
+)
 from kubesmith.errors import UsageError
 
 if TYPE_CHECKING:
-    from kubesmith.store import Store
+    pass
 
 
-def _store(repo: Path) -> Store:
-    from kubesmith.config import load_settings
-    from kubesmith.store import Store
-
-    return Store.open(load_settings(repo).store_url, repo)
+_store = open_store
 
 
 @click.group("feedback")

@@ -9,20 +9,24 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from kubesmith.cli._common import console, handle_errors, output_option, print_json, repo_option
+from kubesmith.cli._common import (
+    console,
+    handle_errors,
+    open_store,
+    output_option,
+    print_json,
+    repo_option,
+)
 from kubesmith.cli.render import print_diff
 from kubesmith.cli.review_sync import command as sync_command
-from kubesmith.config import load_settings
 from kubesmith.model import to_json
 from kubesmith.store import PullRequestRecord
 
 
 def _forge(repo: Path) -> Any:
-    from kubesmith.store import Store
     from kubesmith.tools.forges.local import LocalForge
 
-    settings = load_settings(repo)
-    return LocalForge(repo, Store.open(settings.store_url, repo))
+    return LocalForge(repo, open_store(repo))
 
 
 def _record_json(r: PullRequestRecord) -> dict[str, Any]:

@@ -14,19 +14,21 @@ import click
 from rich.markup import escape
 from rich.table import Table
 
-from kubesmith.cli._common import console, handle_errors, output_option, print_json, repo_option
+from kubesmith.cli._common import (
+    console,
+    handle_errors,
+    open_store,
+    output_option,
+    print_json,
+    repo_option,
+)
 from kubesmith.model import to_json
 
 if TYPE_CHECKING:
-    from kubesmith.store import Store
     from kubesmith.store.records import Rule
 
 
-def _store(repo: Path) -> Store:
-    from kubesmith.config import load_settings
-    from kubesmith.store import Store
-
-    return Store.open(load_settings(repo).store_url, repo)
+_store = open_store
 
 
 def rule_json(rule: Rule) -> dict[str, Any]:

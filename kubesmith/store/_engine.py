@@ -154,8 +154,14 @@ def migrate(engine: Engine) -> None:
                     command.upgrade(config, "head")
             conn.info[WRITE_FLAG] = False
     except Exception as e:
+        cause = getattr(e, "orig", None) or e  # the driver's words, without SQLAlchemy's links
+        hint = (
+            "; if the file is damaged, move it aside and kubesmith starts an empty store"
+            if engine.dialect.name == "sqlite"
+            else ""
+        )
         raise RunError(
-            f"cannot migrate the kubesmith store at {_safe(str(engine.url))}: {e}"
+            f"cannot migrate the kubesmith store at {_safe(str(engine.url))}: {cause}{hint}"
         ) from e
 
 

@@ -35,3 +35,20 @@ def test_unwritable_output_paths(example_repo: Path, tmp_path: Path, args: tuple
     data = json.loads(proc.stdout)
     assert str(blocker) in data["message"]
     assert "error:" in proc.stderr
+
+
+def test_a_damaged_store_says_what_to_do(example_repo: Path) -> None:
+    store = example_repo / ".git" / "kubesmith" / "store.db"
+    store.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text("not a database\n")
+    proc = subprocess.run(
+        [KUBESMITH, "review", "list", "--repo", str(example_repo), "-o", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 1
+    message = json.loads(proc.stdout)["message"]
+    assert "file is not a database" in message
+    assert "sqlalche.me" not in message and "\n" not in message
+    assert "move it aside" in message

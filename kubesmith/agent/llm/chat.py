@@ -142,9 +142,10 @@ def invoke(
             if not is_transient(e):
                 raise RunError(f"the model call failed: {e}") from e
             if attempt == attempts:
+                url = getattr(getattr(e, "request", None), "url", None)  # httpx: where it went
                 raise RunError(
-                    f"the model endpoint kept failing ({attempts} attempts, each with "
-                    f"{CLIENT_RETRIES} client retries): {e}"
+                    f"the model endpoint{f' {url}' if url else ''} kept failing ({attempts} "
+                    f"attempts, each with {CLIENT_RETRIES} client retries): {e}"
                 ) from e
             sleep(backoff_s * 2 ** (attempt - 1))
             continue

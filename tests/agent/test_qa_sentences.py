@@ -63,3 +63,15 @@ def test_a_version_with_dots_is_not_split(shop: Workspace) -> None:
 def test_from_a_to_b_is_one_edit_to_b(shop: Workspace, intent: str, value: str) -> None:
     cs = OfflinePlanner().plan(intent, shop)
     assert [e.value for e in cs.edits if isinstance(e, SetField)] == [value]
+
+
+def test_a_wrong_from_count_is_asked_about(shop: Workspace) -> None:
+    cs = OfflinePlanner().plan("scale checkout from 3 to 5", shop)
+    assert [e.value for e in cs.edits if isinstance(e, SetField)] == [5]
+    assert any("2 replicas, not 3" in q for q in cs.questions), cs.questions
+
+
+def test_a_right_from_count_asks_nothing(shop: Workspace) -> None:
+    cs = OfflinePlanner().plan("scale checkout from 2 to 5", shop)
+    assert [e.value for e in cs.edits if isinstance(e, SetField)] == [5]
+    assert cs.questions == ()

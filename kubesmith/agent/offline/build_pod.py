@@ -58,7 +58,13 @@ def build_scale(spec: Scale, doc: Document, view: View) -> Plan:
         if new != current
         else f"{doc.ref} already runs {new} replicas."
     )
-    return Plan([FieldChange(doc, "spec.replicas", new, note=note)])
+    asked = (
+        [f"{doc.ref} runs {current} replicas, not {spec.expected} as the request says; "
+         f"this sets {new} anyway"]
+        if spec.expected is not None and spec.expected != current
+        else []
+    )  # fmt: skip
+    return Plan([FieldChange(doc, "spec.replicas", new, note=note)], asked)
 
 
 def split_image(image: str) -> tuple[str, str]:

@@ -64,8 +64,9 @@ def parse_scale(s: Scan, prev: Clause | None) -> Spec | str | None:
     if m := s.take(rf"\b({NUMBER})\s+(?:more|fewer|less|extra|additional)\s+{_INSTANCES}\b"):
         return Scale("add", sign * to_int(m.group(1)))
     s.take_all(rf"\b(?:replica count|number of {_INSTANCES}|{_INSTANCES})\b")
+    was = s.take(rf"\bfrom\s+({NUMBER})\s+(?=to\b)")
     if m := s.take(rf"(?:\bto\b|=|:)\s*({NUMBER})\b(?:\s*{_INSTANCES}\b)?"):
-        return Scale("set", to_int(m.group(1)))
+        return Scale("set", to_int(m.group(1)), to_int(was.group(1)) if was else None)
     if m := s.take(rf"(?<![\w.:/-])({NUMBER})(?![\w.:/-])"):
         return Scale("set", to_int(m.group(1)))
     return "a replica count, e.g. 'scale checkout to 3' or 'scale checkout up by 2'"

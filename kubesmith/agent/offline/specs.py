@@ -19,6 +19,8 @@ class Scale:
 
     mode: Literal["set", "add", "mul"]
     amount: float
+    expected: int | None = None
+    """The count the person said is there now ("from 3 to 5"); a different one is asked about."""
 
 
 @dataclass(frozen=True)

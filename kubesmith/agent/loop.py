@@ -181,13 +181,21 @@ class Agent:
         )
         if not changes:
             return replace(proposal, rationale=changeset.rationale or "Already as asked.")
+        twin = None
         if self.store is not None:
             fp = check_not_rejected(self.store, list(changes), force=force)
-            if (twin := open_twin(self.store, fp, base.name)) is not None:
-                self.progress(f"pull request {twin} (open) already proposes this exact change")
+            twin = open_twin(self.store, fp, base.name)
         else:
             fp = fingerprint(list(changes))
         proposal = replace(proposal, fingerprint=fp)
+        if twin is not None and self.store is not None and not force:
+            # Idempotent: the same change proposed again is the pull request already open.
+            record = self.store.get_pull_request(twin)
+            earlier = self.store.get_proposal(record.proposal_id)
+            self.progress(f"pull request {twin} (open) already proposes this exact change")
+            return replace(
+                proposal, id=earlier.id, branch=record.branch, commit=earlier.commit, pr=record.pr
+            )
         if self.store is not None:
             self.store.save_proposal(proposal)
         if proposal.blocked and not force:

@@ -216,3 +216,17 @@ def test_a_planner_giving_up_on_repair_leaves_the_blocked_attempt(example_repo: 
     p = a.propose("scale checkout to 50")
     assert p.blocked and p.changes and p.branch is None
     assert any(f.message == "too many replicas" for f in p.findings)
+
+
+def test_the_same_change_proposed_again_is_the_open_pull_request(example_repo: Path) -> None:
+    first = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 5)).propose(
+        "scale checkout to 5"
+    )
+    branches = git(example_repo, "branch")
+    again = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 5)).propose(
+        "checkout: 5 replicas"
+    )
+    assert again.pr is not None and first.pr is not None
+    assert (again.pr.id, again.branch, again.commit) == (first.pr.id, first.branch, first.commit)
+    assert git(example_repo, "branch") == branches
+    assert len(Store.open(repo=example_repo).list_pull_requests(status="open")) == 1

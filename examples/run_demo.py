@@ -48,16 +48,36 @@ def newest_open_pr(kubesmith: Path, repo: Path) -> str | None:
     return str(prs[0]["id"]) if prs else None
 
 
+def sandbox_built() -> bool:
+    """True when kube-apiserver and etcd are in the tool cache (``make tools`` builds them)."""
+    from kubesmith.tools.toolcache import tool_path
+
+    return tool_path("kube-apiserver") is not None and tool_path("etcd") is not None
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repo", type=Path, help="use this manifests repository instead")
     parser.add_argument("--intent", default=INTENT, help="the intent to propose")
+    parser.add_argument(
+        "--dry-run",
+        choices=["auto", "sandbox", "off"],
+        default="auto",
+        help="server-side dry-run in a throwaway sandbox API server; auto: when it is built",
+    )
     args = parser.parse_args()
     repo = args.repo.resolve() if args.repo else make_copy()
     kubesmith = Path(sys.executable).with_name("kubesmith")
-    print(f"$ kubesmith propose {args.intent!r} --repo {repo}\n", flush=True)
+    dry_run = args.dry_run
+    if dry_run == "auto":
+        dry_run = "sandbox" if sandbox_built() else "off"
+        if dry_run == "off":
+            print("(no server-side dry-run: `make tools` builds the sandbox API server)\n")
+    extra = ["--dry-run", dry_run] if dry_run != "off" else []
+    shown = " ".join(extra)
+    print(f"$ kubesmith propose {args.intent!r} --repo {repo} {shown}\n", flush=True)
     code = subprocess.run(
-        [str(kubesmith), "propose", args.intent, "--repo", str(repo)], check=False
+        [str(kubesmith), "propose", args.intent, "--repo", str(repo), *extra], check=False
     ).returncode
     print(f"\n$ kubesmith review list --repo {repo}\n", flush=True)
     subprocess.run([str(kubesmith), "review", "list", "--repo", str(repo)], check=False)

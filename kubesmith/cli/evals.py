@@ -132,7 +132,7 @@ def command(
         learning.setdefault("tasks", learning.get("proposals", 0))
         summary["suites"]["feedback"] = learning
     if suite != "feedback" or task_file is not None:
-        tasks = _tasks(suite if suite != "all" else "all", task_file)[:limit]
+        tasks = _tasks(suite, task_file)[:limit]
         if not tasks:
             raise UsageError("no tasks to run")
         config = RunConfig(planner=planner, model=model, jobs=jobs, run_id=run_id, replay=replay)

@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     pass
 
 
-_store = open_store
-
-
 @click.group("feedback")
 def command() -> None:
     """Export, import or forget the review history kubesmith learns from."""
@@ -48,7 +45,7 @@ def command() -> None:
 @handle_errors
 def export(path: Path | None, repo: Path, output: str) -> None:
     """Print (or write) every proposal, pull request, outcome and rule as one JSON document."""
-    with _store(repo) as store:
+    with open_store(repo) as store:
         document = store.export_feedback()
     counts = {k: len(v) for k, v in document.items() if isinstance(v, list)}
     if path is None:
@@ -72,7 +69,7 @@ def import_(path: Path, repo: Path, output: str) -> None:
         document = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as e:
         raise UsageError(f"{path}: not a readable JSON export: {e}") from e
-    with _store(repo) as store:
+    with open_store(repo) as store:
         counts = store.import_feedback(document)
     if output == "json":
         print_json({"imported": counts})
@@ -93,7 +90,7 @@ def forget(proposal_id: str | None, everything: bool, yes: bool, repo: Path, out
         raise UsageError("give either a PROPOSAL_ID or --all")
     if everything and not yes and not click.confirm("Forget the whole review history?", err=True):
         raise UsageError("nothing forgotten (answer y, or pass --yes)")
-    with _store(repo) as store:
+    with open_store(repo) as store:
         counts = store.forget(proposal_id, everything=everything)
     if output == "json":
         print_json({"forgotten": counts})

@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from kubesmith.store.records import Rule
 
 
-_store = open_store
-
-
 def rule_json(rule: Rule) -> dict[str, Any]:
     """A rule as JSON, with its support count."""
     data: dict[str, Any] = to_json(rule)
@@ -66,7 +63,7 @@ def list_(status: str, min_edit_support: int, evidence: bool, repo: Path, output
     """Mine the review history and list the rules, most supported first."""
     from kubesmith.agent.conventions import refresh_rules
 
-    with _store(repo) as store:
+    with open_store(repo) as store:
         rules = refresh_rules(store, min_edit_support)
     if status != "all":
         rules = [r for r in rules if r.status == status]
@@ -93,7 +90,7 @@ def list_(status: str, min_edit_support: int, evidence: bool, repo: Path, output
 
 
 def _decide(rule_id: str, status: str, repo: Path, output: str) -> None:
-    with _store(repo) as store:
+    with open_store(repo) as store:
         rule = store.set_rule_status(rule_id, status)
     if output == "json":
         print_json({"rule": rule_json(rule)})
@@ -140,7 +137,7 @@ def policy(write_to: Path | None, repo: Path, output: str) -> None:
     """Approved rules as ValidatingAdmissionPolicies (+ bindings), for humans' PRs too."""
     from kubesmith.agent.rule_policies import policies_yaml, rules_to_policies
 
-    with _store(repo) as store:
+    with open_store(repo) as store:
         rules = store.list_rules(status="approved")
     if write_to is not None:
         write_to.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ objects are validated; findings point back at the patch or base line a person ed
 from __future__ import annotations
 
 import posixpath
+import shutil
 import subprocess
 import tarfile
 import tempfile
@@ -52,11 +53,8 @@ def materialize(ws: Workspace, into: Path, *, proposed: bool = True) -> Path:
         with tarfile.open(tar_path) as tar:
             tar.extractall(into, filter="data")
         tar_path.unlink()
-    else:
-        for rel, yf in ws.files.items():
-            target = into / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(ws.original.get(rel) or yf.text, encoding="utf-8")
+    else:  # a folder: copy it whole, so generator inputs and other non-YAML files are there
+        shutil.copytree(ws.root, into, ignore=shutil.ignore_patterns(".git"), dirs_exist_ok=True)
     for rel, text in (ws.modified_files() if proposed else {}).items():
         target = into / rel
         if text is None:
@@ -85,7 +83,12 @@ def validate_overlays(
 
     findings: list[Finding] = []
     with tempfile.TemporaryDirectory(prefix="kubesmith-render-") as tmp:
-        root = materialize(ws, Path(tmp), proposed=proposed)
+        # A folder with nothing edited is rendered where it is; anything else is materialised.
+        unedited = not (proposed and ws.modified_files())
+        if unedited and not isinstance(ws.source, GitTreeSource):
+            root = Path(ws.root)
+        else:
+            root = materialize(ws, Path(tmp), proposed=proposed)
         for k in overlays:
             try:
                 rendered: list[Manifest] = list(render_overlay(ws, k, root=root))

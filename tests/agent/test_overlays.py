@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -52,3 +53,25 @@ def test_validate_renders_overlays(example_repo: Path) -> None:
     assert [(f["file"], f["validator"]) for f in errors] == [
         ("overlays/prod/checkout-patch.yaml", "policy")
     ]
+
+
+def test_overlays_render_with_their_non_yaml_inputs(make_repo: Callable[..., Path]) -> None:
+    # A configMapGenerator reads a .properties file: rendering must see every file, not only YAML.
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: base-cm\ndata:\n  a: b\n"
+    repo = make_repo(
+        {
+            "base/kustomization.yaml": "resources:\n  - cm.yaml\n",
+            "base/cm.yaml": cm,
+            "overlays/prod/kustomization.yaml": (
+                "namespace: prod\nresources:\n  - ../../base\nconfigMapGenerator:\n"
+                "  - name: app\n    files:\n      - app.properties\n"
+            ),
+            "overlays/prod/app.properties": "level=info\n",
+        }
+    )
+    result = CliRunner().invoke(cli, ["validate", "--repo", str(repo), "-o", "json"])
+    findings = json.loads(result.stdout)["findings"]
+    assert not [f for f in findings if f["validator"] == "kustomize"], findings
+    assert result.exit_code == 0, result.output
+    p = open_agent(repo, planner="offline").propose("add label team=a to base-cm in prod")
+    assert not [f for f in p.findings if f.validator == "kustomize"]

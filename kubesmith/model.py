@@ -427,12 +427,3 @@ def from_json(tp: type[T], data: JSON) -> T:
     except ValidationError as e:
         raise UsageError(f"invalid {tp.__name__}: {e}") from e
     return result
-
-
-def edit_from_json(data: JSON) -> Edit:
-    """Rebuild one edit (any operation) from JSON data."""
-    try:
-        result: Edit = _adapter(Edit).validate_python(data)  # type: ignore[arg-type]
-    except Exception as e:
-        raise UsageError(f"invalid edit: {e}") from e
-    return result

@@ -11,7 +11,6 @@ truncated (so diffs with more context, ``git diff -U10``, teach more).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 _KV = re.compile(r"^(?P<key>[\"']?[^\s:#\"'][^:#]*?[\"']?)\s*:(?:\s+(?P<value>.*?))?\s*$")
@@ -129,10 +128,3 @@ def replace_registry(image: str, registry: str) -> str:
         return f"{registry}/{rest}"
     path = image if sep else f"library/{image}"
     return f"{registry}/{path}"
-
-
-def iter_paths(lines: list[DiffLine], sign: str) -> Iterator[tuple[tuple[str, ...], str | None]]:
-    """``(path, value)`` of the lines with ``sign``."""
-    for ln in lines:
-        if ln.sign == sign:
-            yield ln.path, ln.value

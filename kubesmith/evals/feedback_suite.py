@@ -222,8 +222,3 @@ def run_feedback_suite(
         report["control_first10_acceptance"] = _rate(baseline[:10])
         report["control_last10_acceptance"] = _rate(baseline[-10:])
     return report
-
-
-def _conventions_doc() -> list[dict[str, Any]]:
-    """The hidden conventions, for documentation (never given to the learner)."""
-    return [{"kind": c.kind, "params": c.params, "style": c.style} for c in HIDDEN_CONVENTIONS]

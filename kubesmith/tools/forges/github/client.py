@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -39,10 +39,6 @@ class GitHubClient:
     @property
     def _repo(self) -> str:
         return f"/repos/{self.slug.owner}/{self.slug.name}"
-
-    def for_repo(self, slug: RepoSlug) -> GitHubClient:
-        """The same connection and credentials, another repository (for the bot)."""
-        return replace(self, slug=slug)
 
     def token(self) -> str | None:
         """The token git should send over HTTPS (None when anonymous)."""

@@ -1,8 +1,12 @@
-"""The loop every planner shares: plan → apply → validate → repair → commit → pull request.
+"""The loop every planner shares, as named steps: context, plan, learned rules, rejected-change
+check, apply and validate, repair, publish.
 
-The loop, not the planner, decides when validation runs, so no planner (and no model) can skip
-it. A proposal with error findings after the last repair round becomes no pull request unless the
-caller forces it, and then its title says it fails validation.
+Each step is one method of :class:`Agent`, defined once. ``propose`` runs them in order; the chat
+session (:mod:`kubesmith.agent.session`) and the feedback eval run the same methods, so a change
+planned in chat or measured by the eval goes through exactly what ``propose`` does. The loop, not
+the planner, decides when validation runs, so no planner (and no model) can skip it. A proposal
+with error findings after the last repair round becomes no pull request unless the caller forces
+it, and then its title says it fails validation.
 """
 
 from __future__ import annotations
@@ -11,14 +15,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.learning import apply_rules, check_not_rejected, open_twin, plan_context
 from kubesmith.agent.overlays import affected_overlays, validate_overlays
 from kubesmith.agent.planner import PlanContext, Planner
 from kubesmith.config import Settings, load_settings
 from kubesmith.errors import EditRejected, UsageError
-from kubesmith.model import AddResource, Change, ChangeSet, Finding, Proposal, Usage
+from kubesmith.model import AddResource, Change, ChangeSet, Edit, Finding, Proposal, Usage
 from kubesmith.store.fingerprint import fingerprint
 from kubesmith.tools.forges.base import Forge
 from kubesmith.tools.forges.body import pr_body, pr_title
@@ -45,6 +49,37 @@ class Base:
 
 def _quiet(_: str) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What planning and its repair rounds produced: the change to publish and its verdicts.
+
+    Attributes:
+        changeset: the change checked last — the pending edits merged with the planner's, learned
+            rules applied; its usage is summed over every round.
+        changes: what applying it changed (the base workspace holds it applied).
+        findings: the validators' verdicts on it.
+        rounds: how many planning rounds ran (1 when no repair was needed).
+    """
+
+    changeset: ChangeSet
+    changes: tuple[Change, ...]
+    findings: tuple[Finding, ...]
+    rounds: int
+
+
+def _edit_key(edit: Edit) -> tuple[Any, ...]:
+    if isinstance(edit, AddResource):
+        return ("object", edit.ref.kind, edit.ref.name)
+    path = getattr(edit, "path", None)
+    return ("field", edit.ref.kind, edit.ref.name, edit.file, path, edit.op if not path else "")
+
+
+def merge_edits(pending: Sequence[Edit], new: Sequence[Edit]) -> tuple[Edit, ...]:
+    """Pending edits with ``new`` ones added; a new edit replaces one to the same target."""
+    replaced = {_edit_key(e) for e in new}
+    return tuple(e for e in pending if _edit_key(e) not in replaced) + tuple(new)
 
 
 @dataclass
@@ -87,12 +122,12 @@ class Agent:
         if not intent:
             raise UsageError("the intent is empty; say what to change, e.g. 'scale checkout to 3'")
         base = self.load_base()
-        if self.store is not None:
-            self.context = plan_context(self.store, intent)
-        changeset, changes, findings, iterations = self._plan_loop(intent, base)
+        attempt = self.plan_and_repair(
+            intent, base, context=self.gather_context(intent), force=force
+        )
         return self.publish(
-            base, intent, changeset, changes, findings,
-            iterations=iterations, open_pr=open_pr, force=force,
+            base, intent, attempt.changeset, attempt.changes, attempt.findings,
+            iterations=attempt.rounds, open_pr=open_pr, force=force,
         )  # fmt: skip
 
     def load_base(self) -> Base:
@@ -181,12 +216,8 @@ class Agent:
         )
         if not changes:
             return replace(proposal, rationale=changeset.rationale or "Already as asked.")
-        twin = None
-        if self.store is not None:
-            fp = check_not_rejected(self.store, list(changes), force=force)
-            twin = open_twin(self.store, fp, base.name)
-        else:
-            fp = fingerprint(list(changes))
+        fp = self.refuse_rejected(changes, force=force)
+        twin = open_twin(self.store, fp, base.name) if self.store is not None else None
         proposal = replace(proposal, fingerprint=fp)
         if twin is not None and self.store is not None and not force:
             # Idempotent: the same change proposed again is the pull request already open.
@@ -219,43 +250,131 @@ class Agent:
             proposal = replace(proposal, pr=pr)
         return proposal
 
-    def _plan_loop(
-        self, intent: str, base: Base
-    ) -> tuple[ChangeSet, list[Change], list[Finding], int]:
-        """Plan and validate, feeding error findings back for at most ``max_iterations`` rounds."""
+    # ------------------------------------------------------------------ the named steps
+
+    def gather_context(self, intent: str) -> PlanContext | None:
+        """Step *context*: similar past outcomes and approved conventions from the store, for the
+        planner (the ``context`` given at construction when there is no store)."""
+        if self.store is None:
+            return self.context
+        return plan_context(self.store, intent)
+
+    def plan(
+        self,
+        intent: str,
+        base: Base,
+        *,
+        findings: Sequence[Finding] = (),
+        previous: ChangeSet | None = None,
+        context: PlanContext | None = None,
+    ) -> ChangeSet:
+        """Step *plan*: the planner's edits for ``intent`` (a repair round passes the previous
+        attempt and its findings)."""
+        return self.planner.plan(
+            intent, base.workspace, findings=findings, previous=previous, context=context
+        )
+
+    def apply_learned_rules(self, changeset: ChangeSet, base: Base) -> ChangeSet:
+        """Step *learned rules*: ``changeset`` plus the edits the approved rules require on what
+        it touches (unchanged without a store)."""
+        if self.store is None:
+            return changeset
+        return apply_rules(changeset, base.workspace, self.store.list_rules(status="approved"))
+
+    def refuse_rejected(self, changes: ChangeSet | Sequence[Change], *, force: bool = False) -> str:
+        """Step *rejected-change check*: the change's fingerprint, unless reviewers rejected this
+        exact change before.
+
+        Raises:
+            PreviouslyRejected: the same change was rejected and ``force`` is not set.
+        """
+        if self.store is None:
+            return fingerprint(changes if isinstance(changes, ChangeSet) else list(changes))
+        return check_not_rejected(
+            self.store, changes if isinstance(changes, ChangeSet) else list(changes), force=force
+        )
+
+    def plan_and_repair(
+        self,
+        intent: str,
+        base: Base,
+        *,
+        context: PlanContext | None = None,
+        pending: Sequence[Edit] = (),
+        also_try: Sequence[str] = (),
+        force: bool = False,
+    ) -> Attempt:
+        """Step *repair*: plan, apply learned rules, refuse a rejected change, apply and validate;
+        while error findings stand, feed them back to the planner, for at most
+        ``llm.max_iterations`` rounds.
+
+        Args:
+            intent: what to change.
+            base: the base branch's manifests (left holding the returned change, applied).
+            context: what the planner should know (see :meth:`gather_context`).
+            pending: edits already agreed (a chat's earlier turns); each round's plan is merged
+                into them, an edit to the same target replacing the pending one.
+            also_try: rewordings of ``intent`` to plan, in order, when the planner cannot place
+                it (a follow-up that names no resource); the first error stands if none works.
+            force: do not refuse a change reviewers rejected.
+
+        Raises:
+            UsageError: the planner cannot place the intent (nothing is applied).
+            PreviouslyRejected: the planned change was rejected before and ``force`` is not set.
+        """
         max_rounds = max(1, self.settings.llm.max_iterations)
         previous: ChangeSet | None = None
+        checked: ChangeSet | None = None
         findings: list[Finding] = []
         usage = Usage()
+        rounds = 0
         for round_no in range(1, max_rounds + 1):
             self.progress(f"planning with the {self.planner.name} planner (round {round_no})")
-            changeset = self.planner.plan(
-                intent, base.workspace, findings=findings, previous=previous, context=self.context
-            )
-            if self.store is not None:
-                rules = self.store.list_rules(status="approved")
-                changeset = apply_rules(changeset, base.workspace, rules)
-            usage = usage + changeset.usage
-            if previous is not None and (not changeset.edits or changeset.edits == previous.edits):
+            if previous is None:
+                planned, intent = self._first_plan(intent, base, context, also_try)
+            else:
+                planned = self.plan(
+                    intent, base, findings=findings, previous=previous, context=context
+                )
+            usage = usage + planned.usage
+            if previous is not None and (not planned.edits or planned.edits == previous.edits):
                 # The planner cannot repair further (or gave up): the last attempt, with its
                 # findings, is the result.
                 break
+            previous, rounds = planned, round_no
+            merged = replace(planned, edits=merge_edits(pending, planned.edits))
+            checked = self.apply_learned_rules(merged, base)
+            self.refuse_rejected(checked, force=force)
             try:
-                changes, findings = self.check(base, changeset)
+                changes, findings = self.check(base, checked)
             except EditRejected as e:
                 findings = [Finding("apply", "error", str(e))]
-                previous = changeset
                 continue
-            previous = changeset
             if not any(f.severity == "error" for f in findings):
-                return replace(changeset, usage=usage), changes, findings, round_no
-        assert previous is not None
+                return Attempt(
+                    replace(checked, usage=usage), tuple(changes), tuple(findings), round_no
+                )
+        assert checked is not None
         try:
-            changes, _ = self.check(base, previous)
+            changes, _ = self.check(base, checked)
         except EditRejected:
             base.workspace.reset()
             changes = []
-        return replace(previous, usage=usage), changes, findings, max_rounds
+        return Attempt(replace(checked, usage=usage), tuple(changes), tuple(findings), rounds)
+
+    def _first_plan(
+        self, intent: str, base: Base, context: PlanContext | None, also_try: Sequence[str]
+    ) -> tuple[ChangeSet, str]:
+        """The first round's plan and the wording that produced it."""
+        try:
+            return self.plan(intent, base, context=context), intent
+        except UsageError:
+            for wording in also_try:
+                try:
+                    return self.plan(wording, base, context=context), wording
+                except UsageError:
+                    continue
+            raise
 
     @staticmethod
     def _edited_documents(ws: Workspace, changeset: ChangeSet) -> list[Document]:

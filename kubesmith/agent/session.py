@@ -1,10 +1,14 @@
 """A conversation that shapes one pending change over several turns, then opens it as a PR.
 
-Each turn's intent is planned against the base branch and merged into the pending change set:
-an edit to the same field (or the same new object) replaces the earlier one, so "scale checkout
-to 3" followed by "actually 4" ends as one edit. Every turn re-applies the whole pending set to
-the base and validates it, so the diff and the verdicts shown are always those of the change
-that ``/pr`` would open. Nothing touches the repository until ``/pr``.
+Each turn runs the agent's own steps (:mod:`kubesmith.agent.loop`): planner context, planning
+against the base branch, the approved rules reviewers taught, the refusal of a change reviewers
+rejected, apply and validate, and the bounded repair round when validation fails — exactly as
+``propose`` does. The turn's edits are merged into the pending change set: an edit to the same
+field (or the same new object) replaces the earlier one, so "scale checkout to 3" followed by
+"actually 4" ends as one edit. Every turn re-applies the whole pending set to the base and
+validates it, so the diff and the verdicts shown are always those of the change that ``/pr``
+would open, and ``/pr`` publishes it through the agent's publish step. Nothing touches the
+repository until ``/pr``.
 
 This module knows nothing of terminals; ``kubesmith chat`` drives it.
 """
@@ -12,20 +16,13 @@ This module knows nothing of terminals; ``kubesmith chat`` drives it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
 
-from kubesmith.agent.loop import Agent, Base
+from kubesmith.agent.learning import PreviouslyRejected
+from kubesmith.agent.loop import Agent, Attempt, Base, merge_edits
 from kubesmith.errors import EditRejected, UsageError
-from kubesmith.model import (
-    AddResource,
-    Change,
-    ChangeSet,
-    Edit,
-    Finding,
-    Proposal,
-    ResourceRef,
-    Usage,
-)
+from kubesmith.model import Change, ChangeSet, Edit, Finding, Proposal, ResourceRef, Usage
+
+__all__ = ["COMMANDS", "ChatSession", "TurnResult", "merge_edits", "parse_command"]
 
 COMMANDS: dict[str, str] = {
     "/diff": "show the pending change's diff",
@@ -62,19 +59,6 @@ def parse_command(line: str) -> tuple[str, str] | None:
     return name, arg.strip()
 
 
-def _edit_key(edit: Edit) -> tuple[Any, ...]:
-    if isinstance(edit, AddResource):
-        return ("object", edit.ref.kind, edit.ref.name)
-    path = getattr(edit, "path", None)
-    return ("field", edit.ref.kind, edit.ref.name, edit.file, path, edit.op if not path else "")
-
-
-def merge_edits(pending: tuple[Edit, ...], new: tuple[Edit, ...]) -> tuple[Edit, ...]:
-    """Pending edits with ``new`` ones added; a new edit replaces one to the same target."""
-    replaced = {_edit_key(e) for e in new}
-    return tuple(e for e in pending if _edit_key(e) not in replaced) + new
-
-
 @dataclass
 class TurnResult:
     """What one turn did: the edits it added and the pending change's new state."""
@@ -86,6 +70,8 @@ class TurnResult:
     diff: str
     rationale: str = ""
     questions: tuple[str, ...] = ()
+    rounds: int = 1
+    """Planning rounds the turn took (more than 1: validation failed and the planner repaired)."""
 
 
 @dataclass
@@ -105,6 +91,8 @@ class ChatSession:
     changes: list[Change] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     feedback: list[str] = field(default_factory=list)
+    insisted: set[str] = field(default_factory=set)
+    """Fingerprints of rejected changes the user chose to keep (``turn(..., force=True)``)."""
 
     def __post_init__(self) -> None:
         self.base = self.agent.load_base()
@@ -130,56 +118,68 @@ class ChatSession:
                 return e.ref
         return None
 
-    def turn(self, intent: str) -> TurnResult:
-        """Plan ``intent``, merge it into the pending change, re-apply and validate.
+    def turn(self, intent: str, *, force: bool = False) -> TurnResult:
+        """Plan ``intent`` with the agent's steps, merge it into the pending change, validate.
+
+        Args:
+            intent: what to change, in plain words.
+            force: keep the change even if reviewers rejected this exact change before.
 
         Raises:
-            UsageError: the intent is empty, not understood, or names nothing (pending change
-                unchanged).
-            EditRejected: the merged change cannot be applied (pending change unchanged).
+            UsageError: the intent is empty, not understood, or names nothing.
+            PreviouslyRejected: the pending change would become one reviewers rejected.
+            EditRejected: the merged change cannot be applied.
+            In every case the pending change is unchanged.
         """
         intent = " ".join(intent.split())
         if not intent:
             raise UsageError("say what to change, or /help")
-        changeset = self._plan(intent)
-        self.usage = self.usage + changeset.usage
-        self.turns.append((intent, changeset.edits, changeset.rationale))
+        pending = self.edits
+        focus = self.focus
+        # A follow-up such as "also give it a PDB" names no resource: the planner is asked again
+        # about the resource the conversation is about.
+        also = (f"{intent} for {focus.kind.lower()} {focus.name}",) if focus else ()
         try:
-            self._refresh()
-        except EditRejected:
-            self.turns.pop()
-            self._refresh()
+            attempt = self.agent.plan_and_repair(
+                intent,
+                self.base,
+                context=self.agent.gather_context(intent),
+                pending=pending,
+                also_try=also,
+                force=force,
+            )
+            if not attempt.changes and any(f.validator == "apply" for f in attempt.findings):
+                raise EditRejected(next(f.message for f in attempt.findings))
+        except (UsageError, EditRejected):
+            self._refresh()  # a repair round may have applied an attempt: back to the pending
             raise
+        if force:
+            self._remember_insisted(attempt)
+        return self._keep(intent, pending, attempt)
+
+    def _keep(self, intent: str, pending: tuple[Edit, ...], attempt: Attempt) -> TurnResult:
+        """Record the turn: its edits are those of the attempt that were not pending already."""
+        changeset = attempt.changeset
+        added = tuple(e for e in changeset.edits if e not in pending)
+        self.usage = self.usage + changeset.usage
+        self.turns.append((intent, added, changeset.rationale))
+        self.changes, self.findings = list(attempt.changes), list(attempt.findings)
         return TurnResult(
             intent,
-            changeset.edits,
+            added,
             self.changes,
             self.findings,
             self.diff(),
             changeset.rationale,
             changeset.questions,
+            attempt.rounds,
         )
 
-    def _plan(self, intent: str) -> ChangeSet:
-        # Each turn is a new intent (not a repair round), so no ``previous`` is passed.
-        ws = self.base.workspace
+    def _remember_insisted(self, attempt: Attempt) -> None:
         try:
-            return self.agent.planner.plan(intent, ws, context=self.agent.context)
-        except UsageError:
-            focus = self.focus
-            if focus is None:
-                raise
-            # A follow-up such as "also give it a PDB" names no resource: retry about the
-            # resource the conversation is about; if that fails too, the first error stands.
-            try:
-                return self.agent.planner.plan(
-                    f"{intent} for {focus.kind.lower()} {focus.name}",
-                    ws,
-                    context=self.agent.context,
-                )
-            except UsageError:
-                pass
-            raise
+            self.agent.refuse_rejected(attempt.changeset)
+        except PreviouslyRejected as e:
+            self.insisted.add(e.fingerprint)
 
     def _refresh(self) -> None:
         if not self.turns:
@@ -224,6 +224,8 @@ class ChatSession:
         """
         if not self.turns or not self.changes:
             raise UsageError("nothing to propose yet; describe a change first")
+        # A rejected change the user chose to keep in a turn is published without asking again.
+        force = force or self.agent.refuse_rejected(self.changes, force=True) in self.insisted
         intent = title.strip() or self.intent
         changeset = ChangeSet(
             intent,

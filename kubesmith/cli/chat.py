@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import click
 from rich.markup import escape
 
+from kubesmith.agent.learning import PreviouslyRejected
 from kubesmith.agent.loop import open_agent
 from kubesmith.agent.session import COMMANDS, ChatSession, TurnResult, parse_command
 from kubesmith.agent.steps import STEPS
@@ -153,15 +154,31 @@ def _open_pr(session: ChatSession, title: str, read: ReadLine) -> None:
         console.print(f"Committed to {escape(proposal.branch)} (no forge configured).")
 
 
-def _turn(session: ChatSession, line: str) -> TurnResult:
-    """One turn, showing the model's words and tool calls as they happen (LLM planners)."""
+def _turn(session: ChatSession, line: str, read: ReadLine) -> TurnResult | None:
+    """One turn, showing the model's words and tool calls as they happen (LLM planners).
+
+    A change reviewers rejected before is kept only when the user says so; None when not kept.
+    """
 
     def show(step: str) -> None:
         console.print(f"[dim]{escape(step)}[/]")
 
     token = STEPS.set(show)
     try:
-        return session.turn(line)
+        try:
+            return session.turn(line)
+        except PreviouslyRejected as e:
+            err_console.print(f"[bold yellow]rejected before:[/] {escape(str(e))}")
+            question = "Keep this change anyway? [y/N] "
+            try:
+                answer = read(question)
+            except EOFError:
+                console.print(f"{question}(no answer)", markup=False)
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                console.print("Not kept; the pending change is as it was.")
+                return None
+            return session.turn(line, force=True)
     finally:
         STEPS.reset(token)
 
@@ -183,7 +200,9 @@ def converse(session: ChatSession, read: ReadLine) -> None:
                 if not _run_command(session, *command, read):
                     break
                 continue
-            result = _turn(session, line)
+            result = _turn(session, line, read)
+            if result is None:
+                continue
         except KeyboardInterrupt:
             err_console.print("[dim]cancelled[/]")
             continue
@@ -192,6 +211,10 @@ def converse(session: ChatSession, read: ReadLine) -> None:
         except (KubesmithError, EditRejected) as e:
             err_console.print(f"[bold red]error:[/] {escape(str(e))}")
             continue
+        if result.rounds > 1:
+            console.print(
+                f"[dim]{result.rounds} planning rounds: validation errors went back to the planner[/]"
+            )
         if result.rationale:
             console.print(escape(result.rationale))
         for q in result.questions:

@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from kubesmith.model import PathSegment
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment, EvalError, Program
+from kubesmith.tools.policy.convert import convert
 from kubesmith.tools.policy.exprs import normalize, wrap_variables
 from kubesmith.tools.policy.fieldpath import infer_path, item_checks, item_path, locate
 from kubesmith.tools.policy.matching import (
@@ -31,7 +32,7 @@ from kubesmith.tools.policy.matching import (
     target_of,
 )
 from kubesmith.tools.policy.model import Action, Binding, Policy, PolicySet
-from kubesmith.tools.policy.params import resolve_params
+from kubesmith.tools.policy.params import ParamProblem, resolve_params
 from kubesmith.tools.policy.scope import NeedsJson, Scope, admission_input
 
 Outcome = Literal["violation", "error"]
@@ -70,8 +71,6 @@ class _Bound:
     checks: tuple[_Check, ...]
     variables: tuple[str, ...]
     """The names of the policy's variables."""
-    params: tuple[Any, ...] | None
-    """Parameter objects (``(None,)`` without paramKind; ``None``: missing and denied)."""
     variables_key: tuple[tuple[str, str], ...]
     """The variable definitions: policies with equal keys share computed values."""
     all_variables: Program | None
@@ -95,11 +94,14 @@ class Evaluator:
                 continue
             bound_names.add(policy.name)
             try:
-                self._bound.append(self._bind(policy, b, policies, overrides or {}))
+                self._bound.append(self._bind(policy, b))
             except CelCompileError as e:
                 self.compile_problems.append((policy, str(e)))
         self.unbound = [p for p in policies.policies if p.name not in bound_names]
-        self._candidates: dict[tuple[str, str, str, bool], list[_Bound]] = {}
+        self._policies = policies
+        self._overrides = overrides or {}
+        self._params: dict[tuple[int, str | None, bool], tuple[Any, ...] | ParamProblem] = {}
+        self._candidates: dict[tuple[str, str, str, bool, Kinds], list[tuple[_Bound, str]]] = {}
         self._fused: dict[tuple[int, ...], Program] = {}
         self._dynamic = [
             b
@@ -107,9 +109,7 @@ class Evaluator:
             if names_matter(b.policy.match) or (b.binding.match and names_matter(b.binding.match))
         ]
 
-    def _bind(
-        self, policy: Policy, binding: Binding, policies: PolicySet, overrides: dict[str, Any]
-    ) -> _Bound:
+    def _bind(self, policy: Policy, binding: Binding) -> _Bound:
         checks = []
         for v in policy.validations:
             message = v.message_expression
@@ -128,7 +128,6 @@ class Evaluator:
             tuple((c.name, self.env.compile(c.expression)) for c in policy.match_conditions),
             tuple(checks),
             tuple(names),
-            resolve_params(policy, binding, policies.params, overrides),
             tuple((v.name, v.expression) for v in policy.variables),
             self._lazy(policy, "{" + ", ".join(f"'{n}': variables.{n}" for n in names) + "}")
             if names
@@ -144,29 +143,44 @@ class Evaluator:
         """The (policy, binding) pairs that will be evaluated."""
         return [(b.policy, b.binding) for b in self._bound]
 
-    def _selected(self, t: Target) -> list[_Bound]:
-        key = (t.group, t.version, t.resource, t.namespaced)
+    def _selected(self, t: Target, kinds: Kinds) -> list[tuple[_Bound, str]]:
+        """The bindings that select ``t``, each with the version its policy's rules match at
+        (another than ``t``'s own under ``matchPolicy: Equivalent``)."""
+        key = (t.group, t.version, t.resource, t.namespaced, kinds)
         if key not in self._candidates:
-            self._candidates[key] = [
-                b
-                for b in self._bound
-                if b not in self._dynamic
-                and rules_match(b.policy.match, t)
-                and (b.binding.match is None or rules_match(b.binding.match, t))
-            ]
-        dynamic = [
-            b
-            for b in self._dynamic
-            if rules_match(b.policy.match, t)
-            and (b.binding.match is None or rules_match(b.binding.match, t))
-        ]
-        selected = self._candidates[key] + dynamic
+            self._candidates[key] = self._matching(
+                [b for b in self._bound if b not in self._dynamic], t, kinds
+            )
+        selected = self._candidates[key] + self._matching(self._dynamic, t, kinds)
         return [
-            b
-            for b in selected
+            (b, version)
+            for b, version in selected
             if selectors_match(b.policy.match, t)
             and (b.binding.match is None or selectors_match(b.binding.match, t))
         ]
+
+    @staticmethod
+    def _matching(bound: list[_Bound], t: Target, kinds: Kinds) -> list[tuple[_Bound, str]]:
+        out = []
+        for b in bound:
+            version = rules_match(b.policy.match, t, kinds)
+            if version and (b.binding.match is None or rules_match(b.binding.match, t, kinds)):
+                out.append((b, version))
+        return out
+
+    def _params_for(self, b: _Bound, t: Target, kinds: Kinds) -> tuple[Any, ...] | ParamProblem:
+        """The binding's parameter objects for an object in ``t``'s namespace (cached)."""
+        namespaced = True
+        if b.policy.param_kind is not None:
+            api_version, kind = b.policy.param_kind
+            namespaced = kinds.resource(api_version.rpartition("/")[0], kind)[1]
+        key = (id(b), t.namespace, namespaced)
+        if key not in self._params:
+            self._params[key] = resolve_params(
+                b.policy, b.binding, self._policies.params, self._overrides, t.namespace,
+                namespaced,
+            )  # fmt: skip
+        return self._params[key]
 
     def evaluate(
         self,
@@ -187,41 +201,57 @@ class Evaluator:
                 (matched and passed its matchConditions), violated or not.
         """
         target, ns_obj = target_of(obj, kinds, namespaces)
-        selected = [
-            b
-            for b in self._selected(target)
-            if not skip or (b.policy.name not in skip and (b.policy.pack or "") not in skip)
-        ]
-        if not selected:
-            return []
+        by_version: dict[str, list[tuple[_Bound, Any]]] = {}
+        found: list[Violation] = []
+        for b, version in self._selected(target, kinds):
+            if skip and (b.policy.name in skip or (b.policy.pack or "") in skip):
+                continue
+            params = self._params_for(b, target, kinds)
+            if isinstance(params, ParamProblem):
+                if b.policy.failure_policy == "Fail":
+                    message = f"failed to configure binding: {params.message}"
+                    found.append(_violation(b, -1, message, "error"))
+                continue
+            by_version.setdefault(version, []).extend((b, p) for p in params)
+        for version, selected in by_version.items():
+            data = obj if version == target.version else convert(obj, target.group, version)
+            found += self._converted(data, target, ns_obj, selected, applied)
+        return found
+
+    def _converted(
+        self,
+        data: dict[str, Any],
+        t: Target,
+        ns_obj: dict[str, Any] | None,
+        selected: list[tuple[_Bound, Any]],
+        applied: list[str] | None,
+    ) -> list[Violation]:
+        """The violations of ``data`` (``t``'s object at the version the policies match)."""
+        mark = len(applied) if applied is not None else 0
         try:
-            return self._evaluate(obj, target, ns_obj, selected, applied)
+            return self._evaluate(data, t, ns_obj, selected, applied)
         except NeedsJson:
             if applied is not None:
-                applied.clear()
-            return self._evaluate(normalize(obj), target, ns_obj, selected, applied)
+                del applied[mark:]
+            return self._evaluate(normalize(data), t, ns_obj, selected, applied)
 
     def _evaluate(
         self,
         data: dict[str, Any],
         t: Target,
         ns_obj: dict[str, Any] | None,
-        selected: list[_Bound],
+        selected: list[tuple[_Bound, Any]],
         applied: list[str] | None,
     ) -> list[Violation]:
         scope = Scope(self.env, admission_input(data, t, ns_obj))
         found: list[Violation] = []
         groups: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, list[_Bound]]] = {}
-        for b in selected:
-            if b.params is None:
-                found.append(_violation(b, -1, "no parameter resource found", "error"))
-                continue
-            for params in b.params:
-                if b.conditions:
-                    found += self._run(b, scope, params, applied)
-                else:
-                    key = (id(params), b.variables_key)
-                    groups.setdefault(key, (params, []))[1].append(b)
+        for b, params in selected:
+            if b.conditions:
+                found += self._run(b, scope, params, applied)
+            else:
+                key = (id(params), b.variables_key)
+                groups.setdefault(key, (params, []))[1].append(b)
         for params, group in groups.values():
             found += self._run_group(group, scope, params, applied)
         return found

@@ -64,7 +64,7 @@ def wrap_variables(expression: str, variables: tuple[Named, ...]) -> str:
     for v in variables:
         if v.name not in needed:
             continue
-        entries = [f"'{n}': variables.{n}" for n in bound] + [f"'{v.name}': ({v.expression})"]
+        entries = [f"'{n}': variables.{n}" for n in bound] + [f"'{v.name}': dyn({v.expression})"]
         bound.append(v.name)
         layers.append(f"cel.bind(variables, {{{', '.join(entries)}}}, ")
     return "".join(layers) + f"({expression})" + ")" * len(layers)

@@ -87,6 +87,7 @@ def _match(data: Any, where: str) -> MatchResources:
         ),
         namespace_selector=_selector(data.get("namespaceSelector"), f"{where}.namespaceSelector"),
         object_selector=_selector(data.get("objectSelector"), f"{where}.objectSelector"),
+        match_policy="Exact" if data.get("matchPolicy") == "Exact" else "Equivalent",
     )
 
 

@@ -65,17 +65,26 @@ def _guess_plural(kind: str) -> str:
     return lower + "s"
 
 
+_EQUIVALENT: dict[tuple[str, str], tuple[str, ...]] = {
+    ("autoscaling", "horizontalpodautoscalers"): ("v2", "v1"),
+}
+"""Built-in resources served in several versions (Kubernetes 1.30+): the preferred one first."""
+
+
 @dataclass(frozen=True)
 class Kinds:
     """Kind → (resource plural, namespaced?) for built-in kinds and the CRDs of the repository."""
 
     custom: tuple[tuple[str, str, str, bool], ...] = ()
     """(group, kind, plural, namespaced) of each CustomResourceDefinition seen."""
+    versions: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    """(group, plural, served versions) of each CustomResourceDefinition seen."""
 
     @classmethod
     def from_objects(cls, objects: Iterable[dict[str, Any]]) -> Kinds:
         """Collect the CustomResourceDefinitions among ``objects``."""
         custom = []
+        versions = []
         for obj in objects:
             if obj.get("kind") != "CustomResourceDefinition":
                 continue
@@ -88,10 +97,15 @@ class Kinds:
                 and names.get("plural")
             ):
                 namespaced = spec.get("scope", "Namespaced") == "Namespaced"
-                custom.append(
-                    (str(spec.get("group", "")), names["kind"], names["plural"], namespaced)
+                group = str(spec.get("group", ""))
+                custom.append((group, names["kind"], names["plural"], namespaced))
+                served = tuple(
+                    str(v["name"])
+                    for v in spec.get("versions") or []
+                    if isinstance(v, dict) and v.get("name") and v.get("served", True)
                 )
-        return cls(tuple(custom))
+                versions.append((group, str(names["plural"]), served))
+        return cls(tuple(custom), tuple(versions))
 
     def resource(self, group: str, kind: str) -> tuple[str, bool]:
         """The resource plural of ``kind`` in ``group`` and whether it is namespaced."""
@@ -100,6 +114,14 @@ class Kinds:
                 return plural, namespaced
         plural = _BUILTIN.get(kind) or _guess_plural(kind)
         return plural, kind not in _CLUSTER_SCOPED
+
+    def equivalents(self, group: str, version: str, resource: str) -> tuple[str, ...]:
+        """The other served versions of the same resource (``matchPolicy: Equivalent``)."""
+        served = _EQUIVALENT.get((group, resource), ())
+        for g, plural, versions in self.versions:
+            if g == group and plural == resource:
+                served = versions
+        return tuple(v for v in served if v != version)
 
 
 @dataclass(frozen=True)
@@ -118,12 +140,13 @@ class Target:
     """Labels of the object's namespace (``None`` for cluster-scoped objects)."""
 
 
-def _rule_matches(rule: ResourceRule, t: Target) -> bool:
+def _rule_matches(rule: ResourceRule, t: Target, version: str | None = None) -> bool:
+    """True when ``rule`` selects ``t`` (at ``version`` instead of its own, when given)."""
     if "*" not in rule.operations and OPERATION not in rule.operations:
         return False
     if "*" not in rule.api_groups and t.group not in rule.api_groups:
         return False
-    if "*" not in rule.api_versions and t.version not in rule.api_versions:
+    if "*" not in rule.api_versions and (version or t.version) not in rule.api_versions:
         return False
     if not any(r in ("*", "*/*", t.resource) for r in rule.resources):
         return False
@@ -134,11 +157,31 @@ def _rule_matches(rule: ResourceRule, t: Target) -> bool:
     return not (rule.scope == "Namespaced" and not t.namespaced)
 
 
-def rules_match(match: MatchResources, t: Target) -> bool:
-    """True when a resource rule selects ``t`` and no exclude rule does."""
-    if not any(_rule_matches(r, t) for r in match.resource_rules):
-        return False
-    return not any(_rule_matches(r, t) for r in match.exclude_resource_rules)
+def matched_version(
+    rules: tuple[ResourceRule, ...], policy: str, t: Target, kinds: Kinds | None
+) -> str | None:
+    """The version of ``t``'s resource that ``rules`` select: its own, else (``Equivalent``)
+    another served version of the same resource, which the object is converted to."""
+    if any(_rule_matches(r, t) for r in rules):
+        return t.version
+    if policy == "Equivalent":
+        for version in (kinds or Kinds()).equivalents(t.group, t.version, t.resource):
+            if any(_rule_matches(r, t, version) for r in rules):
+                return version
+    return None
+
+
+def rules_match(match: MatchResources, t: Target, kinds: Kinds | None = None) -> str | None:
+    """The version the rules select ``t`` at (``None``: not selected, or excluded).
+
+    Without ``resourceRules`` every resource is selected, as the API server does for a
+    binding's ``matchResources`` that has only selectors.
+    """
+    if matched_version(match.exclude_resource_rules, match.match_policy, t, kinds):
+        return None
+    if not match.resource_rules:
+        return t.version
+    return matched_version(match.resource_rules, match.match_policy, t, kinds)
 
 
 def names_matter(match: MatchResources) -> bool:
@@ -159,7 +202,7 @@ def selectors_match(match: MatchResources, t: Target) -> bool:
 
 def matches(match: MatchResources, t: Target) -> bool:
     """True when ``t`` is selected by ``match`` (rules, exclusions and both selectors)."""
-    return rules_match(match, t) and selectors_match(match, t)
+    return rules_match(match, t) is not None and selectors_match(match, t)
 
 
 def target_of(

@@ -67,6 +67,8 @@ class MatchResources:
     exclude_resource_rules: tuple[ResourceRule, ...] = ()
     namespace_selector: LabelSelector = field(default_factory=LabelSelector)
     object_selector: LabelSelector = field(default_factory=LabelSelector)
+    match_policy: Literal["Exact", "Equivalent"] = "Equivalent"
+    """``Equivalent`` (the API's default) also matches another version of the same resource."""
 
 
 @dataclass(frozen=True)

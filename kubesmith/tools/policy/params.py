@@ -3,14 +3,31 @@
 Offline there is no API server to list ``paramKind`` objects from, so candidates are the
 non-policy documents in the policy files (the packs ship their default ConfigMaps that way) and
 ``.kubesmith.yaml``'s ``policy.params``, keyed by policy or binding name, which win.
+
+The lookup follows the API server's (``CollectParams`` in kube-apiserver): a policy without
+``paramKind``, or a binding without ``paramRef``, is evaluated once with ``params`` null; a
+namespaced parameter is looked up in ``paramRef.namespace``, else in the namespace of the object
+being admitted; a parameter document without ``metadata.namespace`` is where ``kubectl apply``
+would create it, in ``default``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from kubesmith.tools.policy.model import Binding, Policy
+
+DEFAULT_NAMESPACE = "default"
+
+
+@dataclass(frozen=True)
+class ParamProblem:
+    """Why a binding's parameters cannot be used for one object: a configuration error, which
+    the API server reports (``failurePolicy: Fail``) or ignores (``Ignore``)."""
+
+    message: str
 
 
 def _as_param(policy: Policy, value: Any) -> Any:
@@ -36,12 +53,16 @@ def resolve_params(
     binding: Binding,
     candidates: Sequence[dict[str, Any]],
     overrides: dict[str, Any],
-) -> tuple[Any, ...] | None:
-    """The parameter objects to evaluate ``policy`` with under ``binding``.
+    namespace: str | None = None,
+    namespaced_params: bool = True,
+) -> tuple[Any, ...] | ParamProblem:
+    """The parameter objects to evaluate ``policy`` with under ``binding`` for an object in
+    ``namespace`` (``None``: cluster-scoped).
 
-    Returns ``(None,)`` for a policy without ``paramKind``, ``()`` when parameters are missing and
-    the binding says ``Allow`` (the policy is then skipped) and ``None`` when they are missing and
-    the binding says ``Deny`` (every matched object is then rejected, as in a cluster).
+    Returns ``(None,)`` without ``paramKind`` or ``paramRef``; ``()`` when parameters are missing
+    and the binding says ``Allow`` (the policy is then skipped); a :class:`ParamProblem` for a
+    configuration error (missing with ``Deny``, a namespaced ``paramRef`` without namespace for
+    a cluster-scoped object, a namespace on a cluster-scoped ``paramKind``).
     """
     if policy.param_kind is None:
         return (None,)
@@ -50,14 +71,26 @@ def resolve_params(
             return (_as_param(policy, overrides[key]),)
     ref = binding.param_ref
     if ref is None:
-        return None
+        return (None,)
+    where: str | None = None
+    if namespaced_params:
+        where = ref.namespace or namespace
+        if not where:
+            return ParamProblem(
+                "cannot use namespaced paramRef in policy binding that matches cluster-scoped "
+                "resources"
+            )
+    elif ref.namespace:
+        return ParamProblem(
+            "paramRef.namespace must not be provided for a cluster-scoped paramKind"
+        )
     api_version, kind = policy.param_kind
     found = []
     for obj in candidates:
         if obj.get("apiVersion") != api_version or obj.get("kind") != kind:
             continue
         meta = obj.get("metadata") or {}
-        if ref.namespace and meta.get("namespace") != ref.namespace:
+        if where is not None and (meta.get("namespace") or DEFAULT_NAMESPACE) != where:
             continue
         if ref.name is not None and meta.get("name") != ref.name:
             continue
@@ -68,4 +101,8 @@ def resolve_params(
         found.append(obj)
     if found:
         return tuple(found)
-    return () if ref.not_found_action == "Allow" else None
+    if ref.not_found_action == "Deny":
+        return ParamProblem(
+            "no params found for policy binding with `Deny` parameterNotFoundAction"
+        )
+    return ()

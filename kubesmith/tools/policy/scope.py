@@ -68,15 +68,22 @@ class Scope:
 def admission_input(
     data: dict[str, Any], t: Target, ns_obj: dict[str, Any] | None
 ) -> dict[str, Any]:
-    """The admission variables every expression sees, for a CREATE of ``data``."""
+    """The admission variables every expression sees, for a CREATE of ``data``.
+
+    ``request.kind``/``resource`` name the version ``data`` is at (the one the policy matched);
+    ``requestKind``/``requestResource`` the version the object was written in.
+    """
+    version = str(data.get("apiVersion", "")).rpartition("/")[2] or t.version
     return {
         "object": data,
         "oldObject": None,
         "namespaceObject": ns_obj,
         "authorizer": {"__k8s_authorizer__": "offline"},  # its functions say it is unavailable
         "request": {
-            "kind": {"group": t.group, "version": t.version, "kind": t.kind},
-            "resource": {"group": t.group, "version": t.version, "resource": t.resource},
+            "kind": {"group": t.group, "version": version, "kind": t.kind},
+            "resource": {"group": t.group, "version": version, "resource": t.resource},
+            "requestKind": {"group": t.group, "version": t.version, "kind": t.kind},
+            "requestResource": {"group": t.group, "version": t.version, "resource": t.resource},
             "name": t.name,
             "namespace": t.namespace or "",
             "operation": "CREATE",

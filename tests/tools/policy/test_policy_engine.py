@@ -131,7 +131,21 @@ def test_wrap_variables_binds_only_what_is_used() -> None:
         ),
     )
     wrapped = wrap_variables("variables.b > 0", variables)  # type: ignore[arg-type]
-    assert "'c'" not in wrapped and "'a': (1)" in wrapped and "'b': (variables.a + 1)" in wrapped
+    assert (
+        "'c'" not in wrapped and "'a': dyn(1)" in wrapped and "'b': dyn(variables.a + 1)" in wrapped
+    )
+
+
+def test_variables_of_different_types_can_be_bound_together(env: CelEnvironment) -> None:
+    """An int variable beside a map variable: the bound map must not be typed by its first
+    value (it was: 'expression of type int cannot be the operand of a select operation')."""
+    variables = [
+        {"name": "minimum", "expression": "2"},
+        {"name": "spec", "expression": "object.spec"},
+    ]
+    validations = [{"expression": "variables.spec.replicas >= variables.minimum"}]
+    found = evaluate(env, vap("v", validations, variables=variables), deployment())
+    assert [v.outcome for v in found] == ["violation"]
 
 
 @pytest.mark.parametrize(("failure_policy", "expected"), [("Fail", ["error"]), ("Ignore", [])])
@@ -251,9 +265,11 @@ def test_params_selected_by_labels_evaluate_once_each(env: CelEnvironment) -> No
         binding={"paramRef": {"selector": {"matchLabels": {"use": "yes"}}}},
     )
     text += "".join("---\n" + yaml.safe_dump(p) for p in params)
-    assert [v.message for v in evaluate(env, text, deployment(replicas=2))] == [
-        "at most 1 replicas"
-    ]
+    # Parameters written without a namespace are created in `default`, and a paramRef without
+    # a namespace looks in the admitted object's own namespace (kube-apiserver's CollectParams).
+    assert [
+        v.message for v in evaluate(env, text, deployment(replicas=2, namespace="default"))
+    ] == ["at most 1 replicas"]
 
 
 @pytest.mark.parametrize(("action", "expected"), [("Allow", []), ("Deny", ["error"])])

@@ -337,6 +337,9 @@ class PullRequest:
     url: str
     status: PRStatus = "open"
     title: str = ""
+    repository: str = ""
+    """Where ``id`` is unique on the forge: ``owner/name`` on GitHub (numbers restart in every
+    repository); empty for the local forge."""
 
 
 @dataclass(frozen=True)

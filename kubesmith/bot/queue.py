@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from kubesmith.errors import RunError
+from kubesmith.store.engine import WRITE_FLAG, open_engine
 
 STATUSES = ("queued", "running", "done", "failed", "ignored")
 
@@ -91,15 +92,7 @@ class JobQueue:
     @classmethod
     def open(cls, url: str, **options: Any) -> JobQueue:
         """Open (creating and migrating when needed) the queue in the database at ``url``."""
-        from kubesmith.store._engine import make_engine, migrate, resolve_url
-
-        engine = make_engine(resolve_url(url, None))
-        try:
-            migrate(engine)
-        except BaseException:
-            engine.dispose()
-            raise
-        return cls(engine, **options)
+        return cls(open_engine(url), **options)
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -107,8 +100,6 @@ class JobQueue:
 
     @contextmanager
     def _tx(self, *, write: bool = True) -> Iterator[Connection]:
-        from kubesmith.store._engine import WRITE_FLAG
-
         try:
             with self.engine.connect() as conn:
                 conn.info[WRITE_FLAG] = write

@@ -246,6 +246,7 @@ class LearningMixin:
                     "proposal_id": r.proposal_id,
                     "pr": {
                         "forge": r.forge,
+                        "repository": r.repository,
                         "id": r.pr_id,
                         "url": r.url,
                         "status": r.status,

@@ -35,16 +35,18 @@ class ProposalRow(Base):
 
 
 class PullRequestRow(Base):
-    """A pull request on some forge, unique by (forge, pr_id)."""
+    """A pull request on some forge, unique by (forge, repository, pr_id) (revision 0004)."""
 
     __tablename__ = "pull_requests"
     __table_args__ = (
-        UniqueConstraint("forge", "pr_id", name="uq_pull_requests_forge_pr_id"),
+        UniqueConstraint("forge", "repository", "pr_id", name="uq_pull_requests_forge_repo_pr_id"),
         Index("ix_pull_requests_branch_forge", "branch", "forge"),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     forge: Mapped[str] = mapped_column(String(64))
+    repository: Mapped[str] = mapped_column(String(255), default="")
+    """``owner/name`` on GitHub; empty for the local forge."""
     pr_id: Mapped[str] = mapped_column(String(128))
     proposal_id: Mapped[str] = mapped_column(String(64), index=True)
     url: Mapped[str] = mapped_column(Text, default="")
@@ -63,18 +65,41 @@ class OutcomeRow(Base):
 
     __tablename__ = "outcomes"
     __table_args__ = (
-        UniqueConstraint("proposal_id", "forge", "pr_id", name="uq_outcomes_proposal_pr"),
+        UniqueConstraint(
+            "proposal_id", "forge", "repository", "pr_id", name="uq_outcomes_proposal_repo_pr"
+        ),
     )
 
     pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     proposal_id: Mapped[str] = mapped_column(String(64), index=True)
     forge: Mapped[str] = mapped_column(String(64))
+    repository: Mapped[str] = mapped_column(String(255), default="")
     pr_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16), index=True)
     reason: Mapped[str] = mapped_column(Text, default="")
     recorded_at: Mapped[str] = mapped_column(String(40))
     data: Mapped[str] = mapped_column(Text)
     """The whole :class:`~kubesmith.model.Outcome` as JSON (comments, follow-up diff), redacted."""
+
+
+class ChangeClaimRow(Base):
+    """One change being proposed (revision 0004): the unique key makes identical proposals
+    started at once open one pull request, not several."""
+
+    __tablename__ = "change_claims"
+    __table_args__ = (
+        UniqueConstraint(
+            "forge", "repository", "base", "fingerprint", name="uq_change_claims_change"
+        ),
+    )
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    forge: Mapped[str] = mapped_column(String(64))
+    repository: Mapped[str] = mapped_column(String(255))
+    base: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    proposal_id: Mapped[str] = mapped_column(String(64), index=True)
+    created_at: Mapped[str] = mapped_column(String(40))
 
 
 class RuleRow(Base):

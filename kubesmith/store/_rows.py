@@ -50,6 +50,7 @@ def pr_record(row: PullRequestRow) -> PullRequestRecord:
             url=row.url,
             status=row.status,  # type: ignore[arg-type]  # checked on the way in
             title=row.title,
+            repository=row.repository,
         ),
         proposal_id=row.proposal_id,
         title=row.title,

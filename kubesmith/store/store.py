@@ -15,16 +15,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Select, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from kubesmith.errors import RunError, UsageError
 from kubesmith.model import Outcome, Proposal, PullRequest, from_json, to_json
-from kubesmith.store._engine import WRITE_FLAG, make_engine, migrate, resolve_url
+from kubesmith.store._claims import ClaimsMixin
 from kubesmith.store._learning import LearningMixin, iter_import
 from kubesmith.store._orm import OutcomeRow, ProposalRow, PullRequestRow
 from kubesmith.store._rows import check_status, merge_outcomes, pr_record, proposal_from_row
+from kubesmith.store.engine import WRITE_FLAG, open_engine
 from kubesmith.store.fingerprint import fingerprint
 from kubesmith.store.records import PullRequestRecord, Rule
 from kubesmith.store.redact import redact_outcome, redact_proposal
@@ -38,7 +39,16 @@ def _like_prefix(prefix: str) -> str:
     return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-class Store(LearningMixin):
+def _pr_where(stmt: Any, forge: str, repository: str, pr_id: str) -> Any:
+    """``stmt`` narrowed to the one pull request (forge, repository, id)."""
+    return stmt.where(
+        PullRequestRow.forge == forge,
+        PullRequestRow.repository == repository,
+        PullRequestRow.pr_id == pr_id,
+    )
+
+
+class Store(ClaimsMixin, LearningMixin):
     """kubesmith's memory of what it proposed and what reviewers did with it.
 
     Open it with :meth:`open`; it migrates the schema to the newest revision on the way.
@@ -65,13 +75,12 @@ class Store(LearningMixin):
             ConfigError: when the URL names an unknown database or driver.
             RunError: when the database cannot be reached or migrated.
         """
-        engine = make_engine(resolve_url(url, repo))
-        try:
-            migrate(engine)
-        except BaseException:
-            engine.dispose()
-            raise
-        return cls(engine)
+        return cls(open_engine(url, repo))
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (public: the bot's job queue shares the database)."""
+        return self._engine
 
     @property
     def url(self) -> str:
@@ -165,28 +174,29 @@ class Store(LearningMixin):
     def save_pull_request(
         self, proposal_id: str, pr: PullRequest, *, title: str, body: str, base: str, branch: str
     ) -> None:
-        """Insert or update the record of pull request ``(pr.forge, pr.id)``."""
+        """Insert or update the record of pull request ``(pr.forge, pr.repository, pr.id)``."""
         check_status(pr.status)
         now = _now()
         with self._session(write=True) as s:
-            row = s.scalars(
-                select(PullRequestRow).where(
-                    PullRequestRow.forge == pr.forge, PullRequestRow.pr_id == pr.id
+            row = s.scalars(_pr_where(select(PullRequestRow), pr.forge, pr.repository, pr.id))
+            found = row.one_or_none()
+            if found is None:
+                found = PullRequestRow(
+                    forge=pr.forge, repository=pr.repository, pr_id=pr.id, created_at=now, reason=""
                 )
-            ).one_or_none()
-            if row is None:
-                row = PullRequestRow(forge=pr.forge, pr_id=pr.id, created_at=now, reason="")
-                s.add(row)
-            row.proposal_id = proposal_id
-            row.url = pr.url
-            row.status = pr.status
-            row.title = title or pr.title
-            row.body = body
-            row.base = base
-            row.branch = branch
-            row.updated_at = now
+                s.add(found)
+            found.proposal_id = proposal_id
+            found.url = pr.url
+            found.status = pr.status
+            found.title = title or pr.title
+            found.body = body
+            found.base = base
+            found.branch = branch
+            found.updated_at = now
 
-    def get_pull_request(self, pr_id_or_prefix: str, forge: str | None = None) -> PullRequestRecord:
+    def get_pull_request(
+        self, pr_id_or_prefix: str, forge: str | None = None, repository: str | None = None
+    ) -> PullRequestRecord:
         """The pull request with this id (or unique id prefix), on ``forge`` when given.
 
         Raises:
@@ -195,36 +205,43 @@ class Store(LearningMixin):
         if not pr_id_or_prefix:
             raise UsageError("a pull request id (or a unique prefix of one) is required")
         with self._session() as s:
-            exact = select(PullRequestRow).where(PullRequestRow.pr_id == pr_id_or_prefix)
-            if forge is not None:
-                exact = exact.where(PullRequestRow.forge == forge)
-            rows = s.scalars(exact.limit(6)).all()
-            if not rows:
-                q = select(PullRequestRow).where(
-                    PullRequestRow.pr_id.like(_like_prefix(pr_id_or_prefix), escape="\\")
-                )
+
+            def narrowed(q: Select[PullRequestRow]) -> Select[PullRequestRow]:
                 if forge is not None:
                     q = q.where(PullRequestRow.forge == forge)
-                rows = s.scalars(q.limit(6)).all()
+                if repository is not None:
+                    q = q.where(PullRequestRow.repository == repository)
+                return q.limit(6)
+
+            exact = narrowed(select(PullRequestRow).where(PullRequestRow.pr_id == pr_id_or_prefix))
+            rows = s.scalars(exact).all()
+            if not rows:
+                like = _like_prefix(pr_id_or_prefix)
+                q = select(PullRequestRow).where(PullRequestRow.pr_id.like(like, escape="\\"))
+                rows = s.scalars(narrowed(q)).all()
             where = f" on the {forge} forge" if forge else ""
             if not rows:
                 raise UsageError(
                     f"no pull request {pr_id_or_prefix!r}{where}; see `kubesmith review list`"
                 )
             if len(rows) > 1:
-                ids = ", ".join(f"{r.forge}:{r.pr_id}" for r in rows)
+                ids = ", ".join(
+                    f"{r.forge}:{r.repository + '#' if r.repository else ''}{r.pr_id}" for r in rows
+                )
                 raise UsageError(f"pull request id {pr_id_or_prefix!r} is ambiguous: {ids}")
             return pr_record(rows[0])
 
-    def find_pull_request(self, branch: str, forge: str) -> PullRequestRecord | None:
+    def find_pull_request(
+        self, branch: str, forge: str, repository: str | None = None
+    ) -> PullRequestRecord | None:
         """The newest pull request of ``branch`` on ``forge``: what makes ``open_pr`` idempotent."""
         with self._session() as s:
-            row = s.scalars(
-                select(PullRequestRow)
-                .where(PullRequestRow.branch == branch, PullRequestRow.forge == forge)
-                .order_by(PullRequestRow.pk.desc())
-                .limit(1)
-            ).one_or_none()
+            q = select(PullRequestRow).where(
+                PullRequestRow.branch == branch, PullRequestRow.forge == forge
+            )
+            if repository is not None:
+                q = q.where(PullRequestRow.repository == repository)
+            row = s.scalars(q.order_by(PullRequestRow.pk.desc()).limit(1)).one_or_none()
             return pr_record(row) if row is not None else None
 
     def list_pull_requests(
@@ -242,27 +259,44 @@ class Store(LearningMixin):
             return [pr_record(r) for r in s.scalars(q)]
 
     def set_pull_request_status(
-        self, pr_id: str, forge: str, status: str, reason: str = ""
+        self,
+        pr_id: str,
+        forge: str,
+        status: str,
+        reason: str = "",
+        *,
+        repository: str = "",
+        expect: str | None = None,
     ) -> None:
         """Record a review decision on a pull request.
 
+        With ``expect``, the decision is a compare-and-set: it is written only while the status
+        is still ``expect`` (one ``UPDATE … WHERE status = :expect``), so of two reviewers
+        deciding at once exactly one wins and the other is told what happened.
+
         Raises:
-            UsageError: for an unknown status or pull request.
+            UsageError: for an unknown status or pull request, or (with ``expect``) a pull
+                request whose status is no longer ``expect``.
         """
         check_status(status)
         with self._session(write=True) as s:
+            stmt = _pr_where(update(PullRequestRow), forge, repository, pr_id)
+            if expect is not None:
+                stmt = stmt.where(PullRequestRow.status == expect)
+            values = {"status": status, "reason": reason, "updated_at": _now()}
+            changed = s.execute(stmt.values(**values)).rowcount  # type: ignore[attr-defined]
+            if changed:
+                if status != "open":
+                    self._release_claims_of(s, forge, repository, pr_id)
+                return
             row = s.scalars(
-                select(PullRequestRow).where(
-                    PullRequestRow.forge == forge, PullRequestRow.pr_id == pr_id
-                )
+                _pr_where(select(PullRequestRow), forge, repository, pr_id)
             ).one_or_none()
-            if row is None:
-                raise UsageError(
-                    f"no pull request {pr_id!r} on the {forge} forge; see `kubesmith review list`"
-                )
-            row.status = status
-            row.reason = reason
-            row.updated_at = _now()
+        if row is None:
+            raise UsageError(
+                f"no pull request {pr_id!r} on the {forge} forge; see `kubesmith review list`"
+            )
+        raise UsageError(f"pull request {pr_id} is already {row.status}")
 
     # ------------------------------------------------------------------ outcomes
 
@@ -285,12 +319,16 @@ class Store(LearningMixin):
                 select(OutcomeRow).where(
                     OutcomeRow.proposal_id == clean.proposal_id,
                     OutcomeRow.forge == clean.pr.forge,
+                    OutcomeRow.repository == clean.pr.repository,
                     OutcomeRow.pr_id == clean.pr.id,
                 )
             ).one_or_none()
             if row is None:
                 row = OutcomeRow(
-                    proposal_id=clean.proposal_id, forge=clean.pr.forge, pr_id=clean.pr.id
+                    proposal_id=clean.proposal_id,
+                    forge=clean.pr.forge,
+                    repository=clean.pr.repository,
+                    pr_id=clean.pr.id,
                 )
                 s.add(row)
             else:
@@ -299,10 +337,9 @@ class Store(LearningMixin):
             row.reason = clean.reason
             row.recorded_at = now
             row.data = json.dumps(to_json(clean))
+            pr = clean.pr
             pr_row = s.scalars(
-                select(PullRequestRow).where(
-                    PullRequestRow.forge == clean.pr.forge, PullRequestRow.pr_id == clean.pr.id
-                )
+                _pr_where(select(PullRequestRow), pr.forge, pr.repository, pr.id)
             ).one_or_none()
             decided = clean.status != "open"
             if (
@@ -313,6 +350,8 @@ class Store(LearningMixin):
                 pr_row.status = clean.status
                 pr_row.reason = clean.reason
                 pr_row.updated_at = now
+            if decided:
+                self._release_claims_of(s, pr.forge, pr.repository, pr.id)
 
     def import_feedback(self, document: dict[str, Any]) -> dict[str, int]:
         """Load an :meth:`export_feedback` document (from another store or a backup).
@@ -337,7 +376,9 @@ class Store(LearningMixin):
                     branch=str(value.get("branch", "")),
                 )
                 if value.get("reason"):
-                    self.set_pull_request_status(pr.id, pr.forge, pr.status, str(value["reason"]))
+                    self.set_pull_request_status(
+                        pr.id, pr.forge, pr.status, str(value["reason"]), repository=pr.repository
+                    )
                 counts["pull_requests"] += 1
             elif kind == "outcome":
                 self.record_outcome(value)

@@ -239,7 +239,7 @@ def test_upgrade_from_revision_0001_indexes_existing_intents(tmp_path: Path) -> 
     from alembic import command
     from alembic.config import Config
 
-    import kubesmith.store._engine as eng
+    import kubesmith.store.engine as eng
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = eng.make_engine(url)

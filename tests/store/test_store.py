@@ -302,7 +302,7 @@ def test_reopening_keeps_data_and_schema_is_at_head(
 ) -> None:
     from alembic.script import ScriptDirectory
 
-    import kubesmith.store._engine as eng
+    import kubesmith.store.engine as eng
 
     open_store().save_proposal(proposal())
     second = open_store()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from kubesmith.store._engine import VERSION_TABLE
 from kubesmith.store._orm import Base
+from kubesmith.store.engine import VERSION_TABLE
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - only reached from the alembic command line

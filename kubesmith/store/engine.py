@@ -1,5 +1,9 @@
 """Where the store lives and how it is opened: URL resolution, SQLite tuning, migrations.
 
+Public because the store's database is shared: the bot's job queue
+(:mod:`kubesmith.bot.queue`) keeps its table in it and opens it with :func:`open_engine`, writing
+through transactions flagged with :data:`WRITE_FLAG`.
+
 The default store is a SQLite file under the repository's *common* git directory
 (``.git/kubesmith/store.db``): never committed, shared by every worktree of the repository, so a
 proposal made in a kubesmith worktree is visible from the main checkout. A team or a bot with
@@ -73,6 +77,27 @@ def resolve_url(url: str | None, repo: Path | None) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def open_engine(url: str | None = None, repo: Path | None = None) -> Engine:
+    """An engine on the store's database, migrated to the newest revision.
+
+    Args:
+        url: as for :func:`resolve_url` (None: settings, environment, then the default).
+        repo: the repository whose default store is meant.
+
+    Raises:
+        UsageError: when no URL is given and ``repo`` is not a git repository.
+        ConfigError: when the URL names an unknown database or driver.
+        RunError: when the database cannot be reached or migrated.
+    """
+    engine = make_engine(resolve_url(url, repo))
+    try:
+        migrate(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
 
 
 def make_engine(url: str) -> Engine:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment
+from kubesmith.tools.policy.lists import is_list, item_defaults
 from kubesmith.tools.policy.model import (
     Binding,
     LabelSelector,
@@ -222,43 +223,69 @@ def _check(policy: Policy, node: yaml.Node, env: CelEnvironment) -> list[LoadPro
     return problems
 
 
+class _Collected:
+    """What :func:`load_text` gathers, document by document."""
+
+    def __init__(self, file: str, env: CelEnvironment, pack: str | None) -> None:
+        self.file, self.env, self.pack = file, env, pack
+        self.policies: list[Policy] = []
+        self.bindings: list[Binding] = []
+        self.params: list[dict[str, Any]] = []
+        self.problems: list[LoadProblem] = []
+
+    def add(self, obj: Any, node: yaml.Node) -> None:
+        """One document (or List item) and its YAML node."""
+        if not isinstance(obj, dict):
+            return
+        line = node.start_mark.line + 1
+        if is_list(obj) and isinstance(node, yaml.MappingNode):
+            items = next((v for k, v in node.value if k.value == "items"), None)
+            if isinstance(items, yaml.SequenceNode):
+                for item, item_node in zip(obj["items"], items.value, strict=False):
+                    if isinstance(item, dict):
+                        self.add(item_defaults(item, obj), item_node)
+                return
+        kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
+        try:
+            if api.startswith(GROUP + "/") and kind == "ValidatingAdmissionPolicy":
+                policy = _policy(obj, self.file, line, self.pack)
+                found = _check(policy, node, self.env)
+                self.problems += found
+                if not found:
+                    self.policies.append(policy)
+            elif api.startswith(GROUP + "/") and kind == "ValidatingAdmissionPolicyBinding":
+                self.bindings.append(_binding(obj, self.file, line))
+            elif kind:
+                self.params.append(obj)
+        except _Invalid as e:
+            name = (obj.get("metadata") or {}).get("name")
+            self.problems.append(LoadProblem(self.file, line, f"{kind} {name}: {e}", name))
+
+    def result(self) -> PolicySet:
+        return PolicySet(
+            tuple(self.policies), tuple(self.bindings), tuple(self.params), tuple(self.problems)
+        )
+
+
 def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None) -> PolicySet:
-    """Load every document of one YAML text (``file`` names it in problems)."""
-    policies: list[Policy] = []
-    bindings: list[Binding] = []
-    params: list[dict[str, Any]] = []
-    problems: list[LoadProblem] = []
+    """Load every document of one YAML text (``file`` names it in problems); the items of a
+    ``kind: List`` (or any ``*List``) are loaded as documents of their own."""
+    collected = _Collected(file, env, pack)
     loader = _LOADER(text)
     try:
         while loader.check_node():
             node = loader.get_node()
             if node is None:
                 continue
-            line = node.start_mark.line + 1
-            obj = loader.construct_document(node)
-            if not isinstance(obj, dict):
-                continue
-            kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
-            try:
-                if api.startswith(GROUP + "/") and kind == "ValidatingAdmissionPolicy":
-                    policy = _policy(obj, file, line, pack)
-                    found = _check(policy, node, env)
-                    problems += found
-                    if not found:
-                        policies.append(policy)
-                elif api.startswith(GROUP + "/") and kind == "ValidatingAdmissionPolicyBinding":
-                    bindings.append(_binding(obj, file, line))
-                elif kind:
-                    params.append(obj)
-            except _Invalid as e:
-                name = (obj.get("metadata") or {}).get("name")
-                problems.append(LoadProblem(file, line, f"{kind} {name}: {e}", name))
+            collected.add(loader.construct_document(node), node)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
-        problems.append(LoadProblem(file, mark.line + 1 if mark else None, f"invalid YAML: {e}"))
+        collected.problems.append(
+            LoadProblem(file, mark.line + 1 if mark else None, f"invalid YAML: {e}")
+        )
     finally:
         loader.dispose()
-    return PolicySet(tuple(policies), tuple(bindings), tuple(params), tuple(problems))
+    return collected.result()
 
 
 def load_folder(folder: Path, root: Path, env: CelEnvironment) -> PolicySet:

@@ -4,7 +4,8 @@ The validator is the seam between admission semantics (:mod:`evaluator`) and kub
 Kustomize patches (partial resources), fills in the namespace a Kustomization gives, applies
 exemptions, maps validation actions to severities (Deny → error, Warn → warning, Audit → info) and
 points each finding at the failing field's line — for an overlay rendered by Kustomize
-(:class:`kubesmith.tools.rendered.RenderedManifest`), in the patch or base a person edits.
+(:class:`kubesmith.agent.validation.rendered.RenderedManifest`), in the patch or base a person
+edits.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kubesmith.model import Finding, Manifest, Severity
 from kubesmith.tools.policy.celenv import shared_environment
 from kubesmith.tools.policy.evaluator import Evaluator, Violation
 from kubesmith.tools.policy.exemptions import exempted
+from kubesmith.tools.policy.lists import flatten
 from kubesmith.tools.policy.loader import load_folder
 from kubesmith.tools.policy.matching import Kinds
 from kubesmith.tools.policy.model import LoadProblem, PolicySet
@@ -40,11 +42,15 @@ class PolicyValidator:
     Args:
         settings: which packs, folders, parameters and exemptions to use.
         root: the repository; policy folders and finding paths are relative to it.
+        kube_version: the Kubernetes version validated against (``schema.kube_version``): the
+            Pod Security Standards packs evaluate its policy unless pinned (None: the newest).
     """
 
     name = "policy"
 
-    def __init__(self, settings: PolicySettings, root: Path) -> None:
+    def __init__(
+        self, settings: PolicySettings, root: Path, *, kube_version: str | None = None
+    ) -> None:
         self.settings = settings
         self.root = root
         self.unavailable: str | None = None
@@ -56,7 +62,7 @@ class PolicyValidator:
         except ToolError as e:
             self.unavailable = str(e)
             return
-        policies = load_packs(settings.packs, env)
+        policies = load_packs(settings.packs, env, kube_version)
         for folder in settings.folders:
             path = (root / folder).resolve()
             if not path.is_dir():
@@ -74,7 +80,8 @@ class PolicyValidator:
         """Findings for every (policy, resource) violation; patches are never evaluated."""
         if not self.settings.enabled:
             return []
-        docs = [m for m in manifests if not getattr(m, "is_patch", False) and m.obj.get("kind")]
+        whole = [m for m in manifests if not getattr(m, "is_patch", False)]
+        docs = [m for m in flatten(whole) if m.obj.get("kind")]
         evaluator = self.evaluator
         if evaluator is None:
             findings = [

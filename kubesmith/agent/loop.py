@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.learning import apply_rules, check_not_rejected, open_twin, plan_context
-from kubesmith.agent.overlays import affected_overlays, validate_overlays
 from kubesmith.agent.planner import PlanContext, Planner
+from kubesmith.agent.validation import validate_change
 from kubesmith.config import Settings, load_settings
 from kubesmith.errors import EditRejected, UsageError
 from kubesmith.model import AddResource, Change, ChangeSet, Edit, Finding, Proposal, Usage
@@ -27,9 +27,8 @@ from kubesmith.store.fingerprint import fingerprint
 from kubesmith.tools.forges.base import Forge
 from kubesmith.tools.forges.body import pr_body, pr_title
 from kubesmith.tools.git import BRANCH_PREFIX, GitRepo, slugify
-from kubesmith.tools.validator import Validator
+from kubesmith.tools.validator import ReportsLiveDiffs, Validator
 from kubesmith.workspace import GitTreeSource, Workspace
-from kubesmith.workspace.document import Document
 
 if TYPE_CHECKING:
     from kubesmith.store import Store
@@ -150,10 +149,6 @@ class Agent:
         )
         for error in ws.errors:  # a broken file is left out; say so rather than fail to find it
             self.progress(f"left out {error} (fix the file to change it)")
-        for v in self.validators:
-            prepare = getattr(v, "prepare", None)
-            if callable(prepare):
-                prepare(ws)
         return Base(git, name, sha, ws)
 
     def check(self, base: Base, changeset: ChangeSet) -> tuple[list[Change], list[Finding]]:
@@ -164,21 +159,11 @@ class Agent:
         """
         ws = base.workspace
         ws.reset()
-        originals = self._edited_documents(ws, changeset)  # stay as they were after apply
         changes = ws.apply(changeset)
         self.progress(f"validating {len(changes)} change(s)")
-        findings = self.validate(ws, changes)
-        if not findings:
-            return changes, findings
-        # Only validators that found something are asked about the base, to tell which
-        # findings the change caused.
-        asked = [v for v in self.validators if v.name in {f.validator for f in findings}]
-        before = {_finding_key(f) for v in asked for f in v.validate(originals)}
-        overlays = affected_overlays(ws, {c.file for c in changes})
-        if overlays:
-            base_render = validate_overlays(ws, overlays, asked, proposed=False)
-            before |= {_finding_key(f) for f in base_render}
-        return changes, _mark_preexisting(findings, before)
+        # The one validation path (as `kubesmith validate` and the bot): findings the base
+        # already had are marked pre-existing and do not block.
+        return changes, validate_change(ws, changes, self.validators)
 
     def publish(
         self,
@@ -376,63 +361,19 @@ class Agent:
                     continue
             raise
 
-    @staticmethod
-    def _edited_documents(ws: Workspace, changeset: ChangeSet) -> list[Document]:
-        """The documents ``changeset`` edits, as they are before it is applied."""
-        docs: list[Document] = []
-        for edit in changeset.edits:
-            if isinstance(edit, AddResource):
-                continue
-            try:
-                doc = ws.get(edit.ref, edit.file)
-            except EditRejected:
-                continue
-            if doc not in docs:
-                docs.append(doc)
-        return docs
-
     def validate(self, ws: Workspace, changes: Sequence[Change]) -> list[Finding]:
-        """Run every validator on the documents ``changes`` touched."""
-        touched = {(c.file, c.ref) for c in changes}
-        files = {c.file for c in changes}
-        docs: list[Document] = [
-            d for d in ws.documents if d.file in files and (d.file, d.ref) in touched
-        ] or [d for d in ws.documents if d.file in files]
-        findings: list[Finding] = []
-        for v in self.validators:
-            findings.extend(v.validate(docs))
-        overlays = affected_overlays(ws, files)
-        if overlays:
-            self.progress(f"rendering {len(overlays)} overlay(s) with kustomize")
-            findings.extend(validate_overlays(ws, overlays, self.validators))
-        return findings
+        """Run every validator on the files ``changes`` touched and the builds using them
+        (no baseline: every finding counts)."""
+        return validate_change(ws, changes, self.validators, baseline=False)
 
 
 def _live_diffs(validators: Sequence[Validator]) -> str:
-    """The dry-run validator's live diffs (a validator exposing ``diffs``), as one text."""
+    """The live diffs of the validators that record them (the dry-run), as one text."""
     parts = []
     for v in validators:
-        diffs = getattr(v, "diffs", None)
-        if isinstance(diffs, dict):
-            parts += [f"# {ref}\n{text}" for ref, text in sorted(diffs.items()) if text]
+        if isinstance(v, ReportsLiveDiffs):
+            parts += [f"# {ref}\n{text}" for ref, text in sorted(v.diffs.items()) if text]
     return "\n".join(parts)
-
-
-def _finding_key(f: Finding) -> tuple[object, ...]:
-    # Lines move when a change inserts text, so they are not part of a finding's identity.
-    return (f.validator, f.ref, f.path, f.rule, f.message)
-
-
-def _mark_preexisting(findings: list[Finding], before: set[tuple[object, ...]]) -> list[Finding]:
-    """Flag findings the base already had; errors among them no longer block (the change did
-    not cause them), so they become warnings."""
-    out = []
-    for f in findings:
-        if _finding_key(f) in before:
-            severity = "warning" if f.severity == "error" else f.severity
-            f = replace(f, severity=severity, preexisting=True)  # noqa: PLW2901
-        out.append(f)
-    return out
 
 
 def _commit_message(p: Proposal) -> str:

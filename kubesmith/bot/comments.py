@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from kubesmith.agent.validation.report import rule_id, summary
 from kubesmith.model import Finding
-from kubesmith.tools.report import rule_id, summary
 
 VALIDATION_MARKER = "validation"
 MAX_ROWS = 100

@@ -1,25 +1,22 @@
 """Validating a pull request: the changed manifests at its head, with the base's configuration.
 
-Validators come from :func:`kubesmith.agent.factory.build_validators` (the one place that
-chooses them), built over the *base* worktree so policy folders and CRDs are the base's, plus
-the server-side dry-run when the base's settings turn it on (``dry_run.mode``). Files
-are read as ``kubesmith validate`` reads them (:mod:`kubesmith.cli.validate`). A finding the
-same file already had on the base is marked pre-existing and does not fail the check: the pull
-request did not cause it.
+The work is :func:`kubesmith.agent.validation.validate`, the path ``kubesmith validate`` and
+``propose`` use too. Validators come from :func:`kubesmith.agent.factory.build_validators`,
+built over the *base* worktree so policy folders and CRDs are the base's (never the pull
+request's: its author controls the head), plus the server-side dry-run when the base's settings
+turn it on. A finding the base already had is marked pre-existing and does not fail the check:
+the pull request did not cause it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
 from kubesmith.bot.checkout import Checkout
 from kubesmith.config import Settings, load_settings
 from kubesmith.model import Finding
-from kubesmith.tools.validator import Validator
 
 
 @dataclass(frozen=True)
@@ -75,45 +72,21 @@ def base_settings(co: Checkout) -> Settings:
 
 
 def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
-    """Validate the manifests the pull request changed."""
+    """Validate the manifests the pull request changed (and the builds that use them)."""
     from kubesmith.agent.factory import build_validators
-    from kubesmith.cli.validate import discover, patch_files
+    from kubesmith.agent.validation import validate
 
     changed = set(co.changed_files())
-    files = [(rel, path) for rel, path in discover([], co.head, settings) if rel in changed]
     with ExitStack() as stack:
         validators = build_validators(settings, co.base)
-        if files and settings.dry_run.mode != "off":
-            from kubesmith.tools.dryrun_setup import open_dry_run
+        if changed and settings.dry_run.mode != "off":
+            from kubesmith.tools.dryrun.setup import open_dry_run
 
             dry_run = stack.enter_context(open_dry_run(settings.dry_run))
             if dry_run is not None:
                 validators.append(dry_run)
         names = tuple(v.name for v in validators)
-        if not files:
+        if not changed:
             return Verdict((), (), names)
-        findings = _run(validators, files, patch_files(co.head))
-        before_files = [(rel, co.base / rel) for rel, _ in files if (co.base / rel).is_file()]
-        before = {_key(f) for f in _run(validators, before_files, patch_files(co.base))}
-    marked = tuple(_mark(f, before) for f in findings)
-    return Verdict(tuple(r for r, _ in files), marked, names)
-
-
-def _run(
-    validators: Sequence[Validator], files: Sequence[tuple[str, Path]], patches: set[str]
-) -> list[Finding]:
-    from kubesmith.cli.validate import run_validators
-
-    return run_validators(validators, files, patches) if files else []
-
-
-def _key(f: Finding) -> tuple[object, ...]:
-    # Lines move when the pull request inserts text, so they are not part of the identity.
-    return (f.validator, f.file, f.ref, f.path, f.rule, f.message)
-
-
-def _mark(f: Finding, before: set[tuple[object, ...]]) -> Finding:
-    if _key(f) not in before:
-        return f
-    severity = "warning" if f.severity == "error" else f.severity
-    return replace(f, severity=severity, preexisting=True)
+        report = validate(co.head, validators, settings, only=changed, base=co.base)
+    return Verdict(report.files, report.findings, names)

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from kubesmith.tools import toolcache
-from kubesmith.tools.dryrun import DryRunValidator
-from kubesmith.tools.rendered import render_overlay
-from kubesmith.tools.sandbox import Sandbox
-from kubesmith.workspace import Kustomization, Workspace
+from kubesmith.agent.validation.rendering import render
+from kubesmith.tools.binaries import cache as toolcache
+from kubesmith.tools.dryrun.validator import DryRunValidator
+from kubesmith.tools.sandbox.server import Sandbox
 from tests.conftest import EXAMPLE_REPO
 from tests.tools.test_sandbox import needs_binaries
 
@@ -22,14 +21,8 @@ pytestmark = [
 ]
 
 
-def _prod(ws: Workspace) -> Kustomization:
-    (k,) = [k for k in ws.kustomizations if k.name == "prod"]
-    return k
-
-
 def test_locate_prefers_the_patch_that_sets_the_field(example_repo: Path) -> None:
-    ws = Workspace.load(example_repo)
-    rendered = render_overlay(ws, _prod(ws))
+    rendered = render(example_repo, "overlays/prod")
     checkout = next(r for r in rendered if r.ref.kind == "Deployment" and r.ref.name == "checkout")
     assert checkout.ref.namespace == "shop-prod"
     assert checkout.obj["spec"]["replicas"] == 4
@@ -53,8 +46,7 @@ def test_overlay_error_points_at_patch_line(
             "memory: 512Mi", "memory: 512Mi\n              nvidia.com/gpu: -1"
         )
     )
-    ws = Workspace.load(repo)
-    rendered = render_overlay(ws, _prod(ws))
+    rendered = render(repo, "overlays/prod")
     findings = DryRunValidator(sandbox=kubesmith_sandbox).validate(rendered)
     errors = [f for f in findings if f.severity == "error"]
     assert errors, findings

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from kubesmith.cli.validate import KUSTOMIZATION_NAMES, kustomizations, patch_files
+from kubesmith.agent.validation import kustomizations
+from kubesmith.agent.validation.files import KUSTOMIZATION_NAMES
 from kubesmith.workspace import kustomize
 from tests.conftest import ROOT
 
@@ -23,7 +24,7 @@ from click.testing import CliRunner
 from kubesmith.cli.main import cli
 result = CliRunner().invoke(cli, ["validate", "--repo", sys.argv[1], "--policies", "none",
                                   "-o", "json"])
-heavy = ("kubesmith.workspace", "kubesmith.agent.overlays", "rich")
+heavy = ("kubesmith.workspace", "kubesmith.agent.validation.rendering", "rich")
 print(json.dumps({"exit": result.exit_code, "output": result.stdout,
                   "loaded": sorted(m for m in sys.modules if m.startswith(heavy))}))
 """
@@ -60,15 +61,14 @@ def test_a_plain_repository_loads_no_workspace_and_no_rich(
 def test_a_repository_with_overlays_still_renders_them(
     example_repo: Path, schema_cache: Path
 ) -> None:
-    kusts = kustomizations(example_repo)
-    assert {k.file for k in kusts if k.is_overlay} == {
+    kusts = kustomizations.read(example_repo)
+    assert {k.file for k in kustomizations.Graph.of(kusts).roots()} == {
         "overlays/prod/kustomization.yaml",
         "overlays/staging/kustomization.yaml",
     }
-    assert patch_files(example_repo, kusts) == patch_files(example_repo)
     result = probe(example_repo, schema_cache)
     loaded = result["loaded"]
-    assert isinstance(loaded, list) and "kubesmith.agent.overlays" in loaded
+    assert isinstance(loaded, list) and "kubesmith.agent.validation.rendering" in loaded
     assert result["exit"] == 0, result["output"]
 
 
@@ -79,7 +79,7 @@ def test_the_kustomization_names_match_the_workspace() -> None:
 @pytest.mark.parametrize("name", sorted(KUSTOMIZATION_NAMES))
 def test_every_kustomization_name_is_found(make_repo: Callable[..., Path], name: str) -> None:
     repo = make_repo(files={f"base/{name}": "resources: [cm.yaml]\n", "base/cm.yaml": CONFIGMAP})
-    assert [k.file for k in kustomizations(repo)] == [f"base/{name}"]
+    assert [k.file for k in kustomizations.read(repo)] == [f"base/{name}"]
 
 
 def test_kubeconform_batches_fit_the_argument_limit(tmp_path: Path) -> None:

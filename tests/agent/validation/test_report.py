@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from kubesmith.model import Finding, ResourceRef
-from kubesmith.tools.report import render, render_json, render_junit, render_sarif, render_text
+from kubesmith.agent.validation.report import render, render_json, render_junit, render_sarif, render_text
 
 WEB = ResourceRef("apps/v1", "Deployment", "web", "shop")
 FINDINGS = [

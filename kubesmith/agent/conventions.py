@@ -8,6 +8,12 @@ Two sources, both from the feedback store:
   was merged (they add ``team: payments`` under ``labels``, set ``limits.memory`` to the request,
   swap ``docker.io/`` for their mirror, raise ``replicas``).
 
+Words are read by :mod:`kubesmith.agent.reasons` (people's phrasing, typos, markdown, the
+rejected change as context) or, when a model is configured, by
+:mod:`kubesmith.agent.reasons_model`; edits by the diff reader below. Besides the fixed kinds, a
+convention can be any predicate on a field path (``field_predicate``, see
+:mod:`kubesmith.agent.predicates`); ``pdb_required`` asks for a PodDisruptionBudget.
+
 A convention stated in words becomes a candidate at once (a human said so); one seen only in
 edits needs ``min_edit_support`` proposals, so that one odd edit does not become a rule. Nothing
 mined is enforced until a human approves it (``kubesmith rules approve``).
@@ -17,14 +23,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kubesmith.agent import predicates
 from kubesmith.agent.diffpaths import DiffLine, diff_lines, image_registry, image_tag
-from kubesmith.model import Outcome
+from kubesmith.agent.edit_conventions import observe_fields
+from kubesmith.agent.predicates import params_of
+from kubesmith.agent.reasons import ChangeContext, Stated, read_reason
+from kubesmith.model import Change, Outcome
 from kubesmith.store.records import Evidence, Rule
 
 if TYPE_CHECKING:
@@ -38,11 +47,14 @@ RULE_KINDS = (
     "min_replicas",
     "no_latest_tag",
     "image_pull_policy",
+    "pdb_required",
+    "field_predicate",
 )
 _IDENTITY = {
     "required_label": ("key",),
     "required_annotation": ("key",),
     "forbidden_registry": ("registry",),
+    "field_predicate": ("on", "path", "op", "kinds"),
 }
 """The params that make two observations the same rule; the others are refined by evidence."""
 
@@ -58,97 +70,33 @@ class Observation:
 
 # --------------------------------------------------------------------------- words
 
-_Q = r"[`'\"]?"
-_KEY = r"(?P<key>[A-Za-z0-9][\w./-]*)"
-_VAL = r"(?P<value>[A-Za-z0-9][\w./-]*)"
-_MUST = r"(?:missing|needs?|requires?|required|must|should|always|add|lacks?|without|no)"
-_REGISTRY = r"(?P<reg>(?:[a-z0-9-]+\.)+[a-z0-9-]+(?::\d+)?|localhost(?::\d+)?)"
+TextReader = Callable[[str, Sequence[ChangeContext]], list[Stated]]
 
 
-def _meta_patterns(word: str) -> list[re.Pattern[str]]:
-    return [
-        re.compile(rf"{_MUST}\b[^.;]*?\b{word}\s+{_Q}{_KEY}{_Q}\s*[=:]\s*{_Q}{_VAL}{_Q}", re.I),
-        re.compile(rf"{_MUST}\b[^.;]*?\b{_Q}{_KEY}{_Q}\s*[=:]\s*{_Q}{_VAL}{_Q}\s+{word}", re.I),
-        re.compile(rf"{_MUST}\s+(?:an?\s+|the\s+)?{_Q}{_KEY}{_Q}\s+{word}", re.I),
-        re.compile(rf"{word}\s+{_Q}{_KEY}{_Q}\s+(?:is\s+)?(?:missing|required|mandatory)", re.I),
-    ]
+def change_context(changes: Sequence[Change]) -> tuple[ChangeContext, ...]:
+    """What a rejected change set, as context for reading the reason given for it."""
+    return tuple(ChangeContext(c.ref.kind, c.path, c.new) for c in changes if c.ref and c.path)
 
 
-_LABEL_RE = _meta_patterns("label")
-_ANNOTATION_RE = _meta_patterns("annotation")
-_NOT_A_KEY = {"a", "an", "the", "this", "that", "any", "every", "all", "its", "their", "each"}
-_MEMORY_EQ = re.compile(
-    r"memory\s+(?:limits?\s+)?(?:must|should|has to|have to|needs? to|to)?\s*"
-    r"(?:be\s+)?(?:equal|equals|match|matches|the same as|=|==)\s*(?:to\s+)?(?:the\s+)?"
-    r"(?:memory\s+)?requests?"
-    r"|limits?\s+(?:must|should)?\s*(?:equal|match)\s+(?:the\s+)?requests?[^.;]*memory",
-    re.I,
-)
-_NEGATION = re.compile(
-    r"\b(?:no|not|never|don'?t|do not|forbidden|disallowed|banned|avoid|instead of)\b", re.I
-)
-_IMAGE_WORD = re.compile(r"\b(?:image|images|registry|registries|pull|pulled)\b", re.I)
-_REPLACEMENT = re.compile(
-    rf"\b(?:use|using|switch\s+to|mirror(?:ed)?\s+(?:at|in)|via)\s+(?:the\s+)?{_REGISTRY}", re.I
-)
-_MIN_REPLICAS = re.compile(
-    r"(?:at\s+least|minimum\s+(?:of\s+)?|min(?:imum)?\.?\s*|no\s+(?:fewer|less)\s+than\s+|>=\s*)"
-    r"\s*(?P<n>\d+)\s+replicas?"
-    r"|replicas?\s+(?:must|should)\s+be\s+(?:at\s+least|>=)\s*(?P<m>\d+)",
-    re.I,
-)
-_LATEST = re.compile(r"\blatest\b", re.I)
-_TAG_WORD = re.compile(r"\b(?:tag|tags|tagged|image|images|version)\b|:latest", re.I)
-_PULL_POLICY = re.compile(
-    r"imagePullPolicy\s*(?:must|should)?\s*(?:be|=|:)?\s*(?P<p>Always|IfNotPresent|Never)"
-)
+def observe_text(
+    proposal_id: str,
+    text: str,
+    source: str,
+    changes: Sequence[ChangeContext] = (),
+    reader: TextReader = read_reason,
+) -> list[Observation]:
+    """Conventions stated in a rejection reason or review comment.
 
-
-def observe_text(proposal_id: str, text: str, source: str) -> list[Observation]:
-    """Conventions stated in a rejection reason or review comment."""
-    out: list[Observation] = []
-    replacement = _REPLACEMENT.search(text)
-    good = replacement.group("reg").lower() if replacement else None
-
-    def add(kind: str, params: dict[str, Any], sentence: str) -> None:
-        del sentence  # the whole reason is the evidence: a sentence alone can lose its context
-        ev = Evidence(proposal_id, source, " ".join(text.split())[:300])  # type: ignore[arg-type]
-        out.append(Observation(kind, params, ev))
-
-    for sentence in re.split(r"(?<=[.;!?])\s+|\n", text):
-        if not sentence.strip():
-            continue
-        for kind, patterns in (
-            ("required_label", _LABEL_RE),
-            ("required_annotation", _ANNOTATION_RE),
-        ):
-            for pat in patterns:
-                m = pat.search(sentence)
-                if m and m.group("key").lower() not in _NOT_A_KEY:
-                    value = m.groupdict().get("value")
-                    key = m.group("key").rstrip(".-/")
-                    add(
-                        kind,
-                        {"key": key, "value": value.rstrip(".-/") if value else None},
-                        sentence,
-                    )
-                    break
-        if _MEMORY_EQ.search(sentence):
-            add("memory_limit_equals_request", {}, sentence)
-        negated = _NEGATION.search(sentence)
-        if negated and _IMAGE_WORD.search(sentence):
-            for m in re.finditer(_REGISTRY, sentence):
-                reg = m.group("reg").lower()
-                if reg != good and m.start() > negated.start():
-                    add("forbidden_registry", {"registry": reg, "replacement": good}, sentence)
-        if negated and _LATEST.search(sentence) and _TAG_WORD.search(sentence):
-            add("no_latest_tag", {}, sentence)
-        m = _MIN_REPLICAS.search(sentence)
-        if m:
-            add("min_replicas", {"n": int(m.group("n") or m.group("m"))}, sentence)
-        m = _PULL_POLICY.search(sentence)
-        if m:
-            add("image_pull_policy", {"policy": m.group("p")}, sentence)
+    ``changes`` is what the rejected change set (a reason such as "too low" is about it);
+    ``reader`` reads the words (the offline reader unless a model reader is given).
+    """
+    ev = Evidence(proposal_id, source, " ".join(text.split())[:300])  # type: ignore[arg-type]
+    out = []
+    for stated in reader(text, changes):
+        params = dict(stated.params)
+        if stated.kind == "field_predicate":
+            params = params_of(**params)
+        out.append(Observation(stated.kind, params, ev))
     return out
 
 
@@ -160,6 +108,9 @@ def observe_diff(proposal_id: str, diff: str) -> list[Observation]:
     out: list[Observation] = []
     for hunk in diff_lines(diff):
         out.extend(_observe_hunk(proposal_id, hunk))
+        for params, line in observe_fields(hunk):
+            ev = Evidence(proposal_id, "follow_up", f"{line.file}: {line.sign}{line.text.strip()}")
+            out.append(Observation("field_predicate", params, ev))
     return out
 
 
@@ -235,11 +186,15 @@ def describe(kind: str, params: dict[str, Any]) -> str:
         instead = f" (use {params['replacement']})" if params.get("replacement") else ""
         return f"No container images from {params['registry']}{instead}."
     if kind == "min_replicas":
-        return f"Deployments and StatefulSets run at least {params['n']} replicas."
+        return f"Deployments, StatefulSets and ReplicaSets run at least {params['n']} replicas."
     if kind == "no_latest_tag":
         return "Container images are pinned to a version, never ':latest' or untagged."
     if kind == "image_pull_policy":
         return f"Containers set imagePullPolicy: {params['policy']}."
+    if kind == "pdb_required":
+        return "Deployments and StatefulSets have a PodDisruptionBudget."
+    if kind == "field_predicate":
+        return predicates.describe(predicates.FieldPredicate.from_params(params))
     return f"{kind} {json.dumps(params, sort_keys=True)}"
 
 
@@ -272,32 +227,69 @@ def _refine(kind: str, seen: list[dict[str, Any]]) -> dict[str, Any]:
         first["replacement"] = good.most_common(1)[0][0] if good else None
     elif kind == "image_pull_policy":
         first["policy"] = Counter(p["policy"] for p in seen).most_common(1)[0][0]
+    elif kind == "field_predicate":
+        values = Counter(json.dumps(p.get("value"), sort_keys=True) for p in seen)
+        first["value"] = json.loads(values.most_common(1)[0][0])
+        fixes = [p["fix"] for p in seen if p.get("fix") is not None]
+        if fixes:
+            first["fix"] = fixes[-1]
     return first
 
 
-def observe_outcome(outcome: Outcome) -> list[Observation]:
-    """Every observation one review outcome carries."""
+def observe_outcome(
+    outcome: Outcome, changes: Sequence[Change] = (), reader: TextReader = read_reason
+) -> list[Observation]:
+    """Every observation one review outcome carries; ``changes`` is what the proposal changed."""
     pid = outcome.proposal_id
+    context = change_context(changes)
     found: list[Observation] = []
     if outcome.reason:
         source = "rejection" if outcome.status == "rejected" else "comment"
-        found += observe_text(pid, outcome.reason, source)
+        found += observe_text(pid, outcome.reason, source, context, reader)
     for c in outcome.comments:
-        found += observe_text(pid, c.body, "comment")
+        found += observe_text(pid, c.body, "comment", context, reader)
     if outcome.follow_up_diff:
         found += observe_diff(pid, outcome.follow_up_diff)
     return found
 
 
-def mine(outcomes: Iterable[Outcome], min_edit_support: int = 2) -> list[Rule]:
-    """Candidate rules from review outcomes (pure: no store needed)."""
-    return rules_from((o for out in outcomes for o in observe_outcome(out)), min_edit_support)
+def mine(
+    outcomes: Iterable[Outcome],
+    min_edit_support: int = 2,
+    changes: Callable[[str], Sequence[Change]] | None = None,
+    reader: TextReader = read_reason,
+) -> list[Rule]:
+    """Candidate rules from review outcomes (pure: no store needed).
+
+    Args:
+        outcomes: review outcomes.
+        min_edit_support: proposals a convention seen only in edits needs.
+        changes: the changes of a proposal by id (context for reasons that name no field).
+        reader: reads reasons and comments (offline by default; see ``reasons_model``).
+    """
+    found = (
+        o
+        for out in outcomes
+        for o in observe_outcome(out, changes(out.proposal_id) if changes else (), reader)
+    )
+    return rules_from(found, min_edit_support)
 
 
-def refresh_rules(store: Store, min_edit_support: int = 2) -> list[Rule]:
+def refresh_rules(
+    store: Store, min_edit_support: int = 2, reader: TextReader | None = None
+) -> list[Rule]:
     """Mine the store's outcomes, save new candidates and fresh evidence, return every rule.
 
     Decisions already taken (approved, rejected) are kept by the store whatever the evidence.
+    ``reader`` reads the reviewers' words (default: the offline reader).
     """
-    store.save_rules(mine(store.outcomes(), min_edit_support))
+    from kubesmith.errors import KubesmithError
+
+    def changes(pid: str) -> Sequence[Change]:
+        try:
+            return store.get_proposal(pid).changes
+        except KubesmithError:
+            return ()
+
+    store.save_rules(mine(store.outcomes(), min_edit_support, changes, reader or read_reason))
     return store.list_rules()

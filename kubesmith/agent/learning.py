@@ -19,7 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.diffpaths import image_registry, replace_registry
 from kubesmith.agent.planner import PlanContext
+from kubesmith.agent.predicates import FieldPredicate, companion_pdb, repair, violations
 from kubesmith.errors import KubesmithError, UsageError
+from kubesmith.kinds import SCALABLE_KINDS, pod_spec_keys
 from kubesmith.model import (
     AddResource,
     Change,
@@ -48,7 +50,6 @@ Path_ = tuple[PathSegment, ...]
 LABELLED_KINDS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Service"}
 )
-SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet"})
 
 
 class PreviouslyRejected(UsageError):
@@ -170,6 +171,11 @@ def apply_rules(changeset: ChangeSet, workspace: Workspace, rules: Sequence[Rule
         fixes, conflicts = _fixes(state, approved, explicit)
         edits += [SetField(ref, format_path(p), v, file=file) for p, v in fixes]
         notes += _notes(ref, fixes, conflicts)
+        if any(r.kind == "pdb_required" for r in approved):
+            pdb = companion_pdb(doc, state, workspace, edits)
+            if pdb is not None:
+                edits.append(pdb)
+                notes.append(f"Team convention on {ref}: add PodDisruptionBudget {pdb.ref.name}.")
     if len(edits) == len(changeset.edits) and not notes:
         return changeset
     rationale = "\n".join(filter(None, [changeset.rationale, *notes]))
@@ -197,13 +203,7 @@ def _notes(ref: ResourceRef, fixes: list[tuple[Path_, Any]], conflicts: list[str
 
 
 def _pod_spec_path(kind: str) -> Path_ | None:
-    if kind == "Pod":
-        return ("spec",)
-    if kind == "CronJob":
-        return ("spec", "jobTemplate", "spec", "template", "spec")
-    if kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"):
-        return ("spec", "template", "spec")
-    return None
+    return pod_spec_keys(kind)
 
 
 def _containers(obj: dict[str, Any]) -> list[tuple[Path_, dict[str, Any]]]:
@@ -263,6 +263,16 @@ def _fixes(
                 path = (*base, "imagePullPolicy")
                 if c.get("imagePullPolicy") != p["policy"] and path not in explicit:
                     fixes.append((path, p["policy"]))
+        elif rule.kind == "field_predicate":
+            pred = FieldPredicate.from_params(p)
+            for at, _present, value in violations(pred, obj):
+                path = _normalise(obj, at)
+                new = repair(pred, obj, at, value)
+                if new is None or path in explicit:
+                    why = "the change sets it" if path in explicit else "a person must choose"
+                    conflicts.append(f"{rule.description} ({format_path(path)}: {why})")
+                else:
+                    fixes.append((path, new))
     return fixes, conflicts
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from kubesmith.agent.predicates import FieldPredicate, cel_expression, describe, resource_rules
+from kubesmith.kinds import RESOURCE_NAMES, SCALABLE_KINDS
 from kubesmith.store.records import Rule
 
 GROUP_VERSION = "admissionregistration.k8s.io/v1"
@@ -30,7 +32,7 @@ _SERVICES = [
 ]
 _SCALABLE = [
     {"apiGroups": ["apps"], "apiVersions": ["v1"], "operations": OPS,
-     "resources": ["deployments", "statefulsets"]},
+     "resources": sorted(RESOURCE_NAMES[k][1] for k in SCALABLE_KINDS)},
 ]  # fmt: skip
 
 _CONTAINERS = [
@@ -114,6 +116,9 @@ def _expression(rule: Rule) -> tuple[list[dict[str, Any]], str, str] | None:
             "(c.image.matches(':[^/:]+$') && !c.image.endsWith(':latest')))"
         )
         return _WORKLOADS + _PODS, expr, "images must be pinned to a tag other than latest"
+    if rule.kind == "field_predicate":
+        pred = FieldPredicate.from_params(rule.params)
+        return resource_rules(pred, OPS), cel_expression(pred), describe(pred).rstrip(".")
     if rule.kind == "image_pull_policy":
         policy = str(rule.params["policy"])
         expr = (
@@ -123,10 +128,17 @@ def _expression(rule: Rule) -> tuple[list[dict[str, Any]], str, str] | None:
     return None
 
 
+def not_expressible(rules: list[Rule]) -> list[Rule]:
+    """The rules no admission policy can express (``pdb_required`` needs a second object)."""
+    return [r for r in rules if _expression(r) is None]
+
+
 def rules_to_policies(rules: list[Rule]) -> list[dict[str, Any]]:
     """One policy and one binding per rule whose kind can be expressed in CEL.
 
-    Pass approved rules: candidates are not conventions yet.
+    Pass approved rules: candidates are not conventions yet. A rule about another object
+    (``pdb_required``) has no policy (admission sees one object at a time): see
+    :func:`not_expressible`; planners still apply it.
     """
     out: list[dict[str, Any]] = []
     for rule in rules:
@@ -135,7 +147,7 @@ def rules_to_policies(rules: list[Rule]) -> list[dict[str, Any]]:
             continue
         resource_rules, expression, message = spec
         name = f"kubesmith-learned-{rule.kind.replace('_', '-')}-{rule.id.removeprefix('r-')}"
-        uses_containers = "variables.containers" in expression
+        uses_containers = "variables." in expression
         policy_spec: dict[str, Any] = {
             "failurePolicy": "Fail",
             "matchConstraints": {"resourceRules": resource_rules},

@@ -4,14 +4,14 @@ The webhook endpoint only verifies, routes and enqueues — one small insert, co
 with those of concurrent deliveries (:mod:`kubesmith.bot.batcher`) — so GitHub gets its answer
 in milliseconds; the work happens in the workers (:mod:`kubesmith.bot.worker`).
 
-Answers: 401 unsigned or forged; 400 malformed (no job); 202 queued; 200 a replay (the delivery
+Answers: 401 unsigned or forged; 413 over 25 MB (never read whole: :mod:`kubesmith.bot.intake`);
+400 malformed or nested too deeply (no job); 202 queued; 200 a replay (the delivery
 id was seen: nothing queued) or an event the bot does not act on; 503 when the store cannot
 take the delivery (not acknowledged: GitHub lists it as failed, to redeliver).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -25,15 +25,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from kubesmith.bot.events import MalformedPayload, route
+from kubesmith.bot.intake import Refusal, parse_json, precheck, read_signed
 from kubesmith.bot.metrics import CONTENT_TYPE
 from kubesmith.bot.queue import Delivery
-from kubesmith.bot.signature import verify
 
 if TYPE_CHECKING:
     from kubesmith.bot.service import Bot
 
 log = logging.getLogger(__name__)
-MAX_BODY = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 
 
 def create_app(bot: Bot) -> Starlette:
@@ -78,20 +77,27 @@ def create_app(bot: Bot) -> Starlette:
 
 
 async def _webhook(bot: Bot, request: Request, event: str) -> tuple[str, Response]:
-    body = await request.body()
-    if len(body) > MAX_BODY:
-        return "too-large", JSONResponse({"error": "payload too large"}, 413)
-    if not verify(bot.config.webhook_secret, body, request.headers.get("x-hub-signature-256")):
-        return "unauthorized", JSONResponse({"error": "missing or invalid signature"}, 401)
+    try:
+        precheck(
+            bot.config.webhook_secret,
+            request.headers.get("content-length"),
+            request.headers.get("x-hub-signature-256"),
+        )
+        signature = request.headers.get("x-hub-signature-256", "")
+        body = await read_signed(bot.config.webhook_secret, request.stream(), signature)
+    except Refusal as e:
+        return e.result, JSONResponse({"error": e.message}, e.status)
     delivery = request.headers.get("x-github-delivery", "").strip()
     if not event or not delivery or len(delivery) > 128:
         return "malformed", JSONResponse(
             {"error": "X-GitHub-Event and X-GitHub-Delivery headers are required"}, 400
         )
     try:
-        payload = json.loads(body)
+        payload = parse_json(body)
         target = route(event, payload)
-    except (ValueError, MalformedPayload) as e:
+    except Refusal as e:
+        return e.result, JSONResponse({"error": e.message}, e.status)
+    except MalformedPayload as e:
         return "malformed", JSONResponse({"error": f"malformed payload: {e}"}, 400)
     status = "ignored" if target.kind == "ignored" else "queued"
     stored = payload if status == "queued" else {}

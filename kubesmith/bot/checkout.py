@@ -5,6 +5,10 @@ host only (never written into the clone's config or a URL: :func:`auth_env`). UR
 disk (``file://`` or a path) are refused unless ``KUBESMITH_ALLOW_FILE_REMOTES=1`` (tests use a
 bare repository on disk as the remote); other schemes than HTTPS/HTTP are refused.
 
+Nothing in the checkout leads out of it: symlinks are checked out as plain files
+(``core.symlinks=false``), and the shas and branch names from the payload were checked by
+:mod:`kubesmith.bot.events` (and are passed after ``--``), so none is read as an option.
+
 The base commit is checked out too, in its own worktree: the repository's ``.kubesmith.yaml``,
 policy folders and CRDs are read from there — never from the pull request's head, which its
 author controls.
@@ -21,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from kubesmith.bot.events import SHA_RE
 from kubesmith.errors import ForgeError, GitError, UsageError
 from kubesmith.tools.forges.github.push import auth_env
 
@@ -106,6 +111,9 @@ def checkout(
         ForgeError: when the commits cannot be fetched.
     """
     check_clone_url(url, allow_file)
+    for sha in (head_sha, base_sha):
+        if not SHA_RE.fullmatch(sha):
+            raise UsageError(f"refusing to fetch {sha[:80]!r}: not a commit id")
     if folder.exists():
         shutil.rmtree(folder)  # left over from a crash: start clean
     head, base = folder / "head", folder / "base"
@@ -114,9 +122,12 @@ def checkout(
     env.setdefault("GIT_TERMINAL_PROMPT", "0")
     try:
         run_git(head, env, "init", "-q")
+        # A symlink in the pull request is checked out as a small file holding its target's
+        # name, so nothing that reads the checkout can follow one to the bot's own files.
+        run_git(head, env, "config", "core.symlinks", "false")
         run_git(head, env, "remote", "add", "origin", url)
         try:
-            run_git(head, env, "fetch", "-q", "--no-tags", "origin", _refspec(base_ref))
+            run_git(head, env, "fetch", "-q", "--no-tags", "--", "origin", _refspec(base_ref))
         except GitError as e:
             raise ForgeError(f"cannot fetch {base_ref} from {_safe(url)}: {e}") from None
         # The head branch (same repository), else GitHub's pull request ref (forks), else the
@@ -126,7 +137,7 @@ def checkout(
             if _has(head, env, head_sha) and _has(head, env, base_sha):
                 break
             try:
-                run_git(head, env, "fetch", "-q", "--no-tags", "origin", source)
+                run_git(head, env, "fetch", "-q", "--no-tags", "--", "origin", source)
             except GitError:
                 continue
         for sha in (head_sha, base_sha):

@@ -10,10 +10,14 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from kubesmith.tools.forges.body import read_metadata
 
+SHA_RE = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+BRANCH_RE = re.compile(
+    r"(?![-/.])(?!.*(?:\.\.|@\{|//|/\.|\.lock$|\.$|/$))[^\x00-\x20\x7f~^:?*\[\\]+"
+)
 COMMAND_RE = re.compile(r"^\s*/kubesmith(?:\s+(?P<rest>.*))?$", re.IGNORECASE | re.DOTALL)
 VALIDATE_ACTIONS = frozenset({"opened", "synchronize", "reopened"})
 Kind = Literal["validate", "command", "outcome", "ignored"]
@@ -49,11 +53,30 @@ class Repository(_Model):
 
 
 class Branch(_Model):
-    """One side of a pull request."""
+    """One side of a pull request.
+
+    ``sha`` and ``ref`` reach ``git fetch`` in the bot's checkout, so they are checked here: a
+    commit id is 40 (SHA-1) or 64 (SHA-256) lowercase hex digits; a branch name is what
+    ``git check-ref-format`` allows and never starts with ``-`` (no option can be smuggled in).
+    """
 
     ref: str
     sha: str
     repo: Repository | None = None
+
+    @field_validator("sha")
+    @classmethod
+    def _commit_id(cls, value: str) -> str:
+        if not SHA_RE.fullmatch(value):
+            raise ValueError("not a commit id (40 or 64 lowercase hex digits)")
+        return value
+
+    @field_validator("ref")
+    @classmethod
+    def _branch_name(cls, value: str) -> str:
+        if not BRANCH_RE.fullmatch(value):
+            raise ValueError("not a valid branch name")
+        return value
 
 
 class Pull(_Model):

@@ -81,11 +81,11 @@ OBJECTS: dict[str, dict[str, Any]] = {
             "readinessProbe": {"tcpSocket": {"port": 80}},
             "resources": {"limits": {"cpu": "500m"}},
         },
-    ),  # fmt: skip
+    ),
     "big cpu": deployment(container={"resources": {"limits": {"cpu": 2}}}),
     "hostPath": deployment(
         volumes=[{"name": "v", "emptyDir": {}}, {"name": "h", "hostPath": {"path": "/var"}}]
-    ),  # fmt: skip
+    ),
     "emptyDir only": deployment(volumes=[{"name": "v", "emptyDir": {}}]),
     "docker hub": deployment(container={"image": "docker.io/library/nginx:1.25"}),
     "privileged": deployment(container={"securityContext": {"privileged": True}}),
@@ -93,9 +93,7 @@ OBJECTS: dict[str, dict[str, Any]] = {
     "non-root, grace 60": deployment(
         securityContext={"runAsNonRoot": True}, terminationGracePeriodSeconds=60
     ),
-    "grace 10, priority low": deployment(
-        terminationGracePeriodSeconds=10, priorityClassName="low"
-    ),  # fmt: skip
+    "grace 10, priority low": deployment(terminationGracePeriodSeconds=10, priorityClassName="low"),
     "priority high": deployment(priorityClassName="high"),
     "ns team": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "team-shop"}},
     "ns other": {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop"}},

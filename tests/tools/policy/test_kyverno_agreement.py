@@ -159,6 +159,9 @@ UNMAPPED: dict[str, str] = {
 }
 
 PACKS = ("pss-restricted", "best-practices")
+BASELINE_PACKS = ("pss-baseline", "best-practices")
+"""Baseline rules are judged by the baseline profile: with restricted on, PSA (and the packs)
+replace baseline's capabilities, seccomp, hostPath and procMount checks with restricted's."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +196,10 @@ def _verdict(eq: Equivalent, obj: dict[str, Any], evaluator: Evaluator, kinds: K
 def run_oracle(root: Path) -> tuple[list[Check], set[str]]:
     """Every mapped Kyverno expectation with the pack's verdict, and the unmapped policies seen."""
     env = CelEnvironment()
-    policies = load_packs(PACKS, env)
+    policies = {
+        "restricted": load_packs(PACKS, env),
+        "baseline": load_packs(BASELINE_PACKS, env),
+    }
     evaluators: dict[str, Evaluator] = {}
     checks: list[Check] = []
     unmapped: set[str] = set()
@@ -211,10 +217,15 @@ def run_oracle(root: Path) -> tuple[list[Check], set[str]]:
             if eq is None:
                 unmapped.add(result["policy"])
                 continue
-            params_key = repr(sorted(eq.params.items()))
+            level = (
+                "baseline"
+                if all(p.startswith("pss-baseline") for p in eq.policies)
+                else "restricted"
+            )
+            params_key = level + repr(sorted(eq.params.items()))
             evaluator = evaluators.get(params_key)
             if evaluator is None:
-                evaluator = evaluators[params_key] = Evaluator(policies, env, eq.params)
+                evaluator = evaluators[params_key] = Evaluator(policies[level], env, eq.params)
             for ref in result["resources"]:
                 name = ref.rpartition("/")[2]
                 obj = next(

@@ -13,6 +13,7 @@ from kubesmith.tools.policy.celenv import CelEnvironment
 from kubesmith.tools.policy.evaluator import Evaluator
 from kubesmith.tools.policy.matching import Kinds
 from kubesmith.tools.policy.packs import available_packs, expand, load_packs, pack_text
+from kubesmith.tools.policy.pss import OVERRIDDEN
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +24,26 @@ def env() -> CelEnvironment:
 @pytest.fixture(scope="module")
 def restricted(env: CelEnvironment) -> Evaluator:
     return Evaluator(load_packs(["pss-restricted"], env), env)
+
+
+@pytest.mark.parametrize("control", sorted(OVERRIDDEN))
+def test_restricted_replaces_the_baseline_controls_psa_overrides(
+    restricted: Evaluator, control: str
+) -> None:
+    """PSA's restricted level runs its own capabilities/seccomp/volumes/procMount checks instead
+    of baseline's: the violation is reported once, by the restricted policy."""
+    found = {
+        v.policy
+        for v in restricted.evaluate(workload("Pod", pod_spec(CONTROLS[control])), Kinds(), {})
+    }
+    assert OVERRIDDEN[control] in found
+    assert control not in found
+    annotations = {
+        d["metadata"]["name"]: d["metadata"].get("annotations", {})
+        for d in yaml.safe_load_all(pack_text("pss-baseline"))
+        if d["kind"] == "ValidatingAdmissionPolicy"
+    }
+    assert annotations[control]["kubesmith.dev/overridden-by"] == OVERRIDDEN[control]
 
 
 def test_the_three_packs_ship_and_restricted_includes_baseline() -> None:
@@ -60,6 +81,7 @@ CONTROLS = {
     "pss-baseline-privileged": {"c": {"privileged": True}},
     "pss-baseline-capabilities": {"c": {"capabilities": {"add": ["SYS_ADMIN"]}}},
     "pss-baseline-host-ports": {"ports": [{"containerPort": 80, "hostPort": 80}]},
+    "pss-baseline-host-probes": {"livenessProbe": {"httpGet": {"host": "10.0.0.1", "port": 80}}},
     "pss-baseline-apparmor": {"c": {"appArmorProfile": {"type": "Unconfined"}}},
     "pss-baseline-selinux": {"c": {"seLinuxOptions": {"type": "spc_t"}}},
     "pss-baseline-proc-mount": {"c": {"procMount": "Unmasked"}},
@@ -72,6 +94,7 @@ CONTROLS = {
     "pss-restricted-run-as-user": {"c": {"runAsUser": 0}},
     "pss-restricted-seccomp": {"securityContext": {"seccompProfile": None}},
     "pss-restricted-capabilities": {"c": {"capabilities": {"drop": ["NET_RAW"]}}},
+    "pss-restricted-proc-mount": {"c": {"procMount": "Unmasked"}},
 }
 
 HARDENED_POD_SPEC: dict[str, Any] = {
@@ -96,8 +119,8 @@ def pod_spec(change: dict[str, Any]) -> dict[str, Any]:
     for key, value in change.items():
         if key == "c":
             container["securityContext"].update(value)
-        elif key == "ports":
-            container["ports"] = value
+        elif key in ("ports", "livenessProbe"):
+            container[key] = value
         elif key == "securityContext":
             spec["securityContext"].update(value)
             spec["securityContext"] = {k: v for k, v in spec["securityContext"].items() if v}
@@ -133,12 +156,18 @@ def test_hardened_workload_passes_pss_restricted(restricted: Evaluator, kind: st
     assert restricted.evaluate(workload(kind, HARDENED_POD_SPEC), Kinds(), {}) == []
 
 
+@pytest.fixture(scope="module")
+def baseline(env: CelEnvironment) -> Evaluator:
+    return Evaluator(load_packs(["pss-baseline"], env), env)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("control", sorted(CONTROLS))
 def test_each_control_flags_its_violation_in_every_workload_kind(
-    restricted: Evaluator, kind: str, control: str
+    restricted: Evaluator, baseline: Evaluator, kind: str, control: str
 ) -> None:
-    found = restricted.evaluate(workload(kind, pod_spec(CONTROLS[control])), Kinds(), {})
+    evaluator = baseline if control.startswith("pss-baseline") else restricted
+    found = evaluator.evaluate(workload(kind, pod_spec(CONTROLS[control])), Kinds(), {})
     assert control in {v.policy for v in found}
     assert all(v.outcome == "violation" for v in found)
     assert {v.actions for v in found} == {("Deny",)}

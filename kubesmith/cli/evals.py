@@ -123,7 +123,14 @@ def command(
     if suite in ("feedback", "all") and task_file is None:
         from kubesmith.evals.feedback_suite import run_feedback_suite
 
-        learning = run_feedback_suite()
+        def step(entry: dict[str, Any]) -> None:
+            if output == "text":
+                run = "control run" if entry.get("control") else "feedback"
+                err_console.print(
+                    f"{run} {entry['n']}: {entry['result']}: {entry['intent']}", markup=False
+                )
+
+        learning = run_feedback_suite(on_entry=step)
         log = learning.pop("log", None)
         run_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "feedback.json").write_text(
@@ -196,6 +203,16 @@ def command(
             ", ".join(f"{k}: {v}" for k, v in sorted((s.get("handled_by") or {}).items())),
         )
     console.print(table)
+    feedback = summary["suites"].get("feedback")
+    if feedback:
+        control = feedback.get("control_last10_acceptance")
+        console.print(
+            f"feedback: acceptance {feedback['first10_acceptance']:.0%} over the first 10 reviewed "
+            f"proposals, {feedback['last10_acceptance']:.0%} over the last 10, after "
+            f"{feedback['feedback_events']} feedback event(s) (the last at proposal "
+            f"{feedback['last_feedback_at']})"
+            + (f"; without learning {control:.0%} over the last 10" if control is not None else "")
+        )
     if replay:
         console.print(f"[yellow]{escape(_replay_note(replay))}[/]")
     console.print(f"report: {escape(str(report))}")

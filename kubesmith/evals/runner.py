@@ -49,6 +49,15 @@ def _git(repo: Path, *args: str) -> None:
     )  # fmt: skip
 
 
+def git_init(repo: Path) -> None:
+    """Make ``repo`` a git repository on ``main`` with everything in it committed once."""
+    _git(repo, "init", "-q", "-b", "main")
+    _git(repo, "config", "user.name", "eval")
+    _git(repo, "config", "user.email", "eval@localhost")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "--allow-empty", "-m", "fixture")
+
+
 def materialize(task: Task, into: Path) -> Path:
     """Write the task's repository fixture into a fresh git repository."""
     repo = into / "repo"
@@ -62,9 +71,7 @@ def materialize(task: Task, into: Path) -> Path:
         target = repo / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "--allow-empty", "-m", "fixture")
+    git_init(repo)
     return repo
 
 

@@ -142,10 +142,10 @@ def loop_overhead_ms(resources: int = 1000, rounds: int = 7) -> dict[str, float]
         for _ in range(rounds):
             agent.planner = LLMPlanner(SETTINGS, _model())
             started = time.perf_counter()
-            changeset, changes, _, _ = agent._plan_loop(INTENT, base)
+            attempt = agent.plan_and_repair(INTENT, base)
             elapsed = time.perf_counter() - started
-            assert len(changes) == 2, changes
-            loop_ms.append((elapsed - changeset.usage.latency_s) * 1000)
+            assert len(attempt.changes) == 2, attempt.changes
+            loop_ms.append((elapsed - attempt.changeset.usage.latency_s) * 1000)
         return {
             "resources": resources,
             "iteration_ms_median": round(statistics.median(loop_ms), 1),

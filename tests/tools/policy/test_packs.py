@@ -139,7 +139,9 @@ def workload(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
             "jobTemplate": {"spec": {"template": template}},
         }
         return {"apiVersion": "batch/v1", "kind": kind, "metadata": {"name": "x"}, "spec": body}
-    api = "batch/v1" if kind == "Job" else "apps/v1"
+    if kind == "PodTemplate":
+        return {"apiVersion": "v1", "kind": kind, "metadata": {"name": "x"}, "template": template}
+    api = "batch/v1" if kind == "Job" else "v1" if kind == "ReplicationController" else "apps/v1"
     return {
         "apiVersion": api,
         "kind": kind,
@@ -148,7 +150,10 @@ def workload(kind: str, spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-KINDS = ["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]
+KINDS = [
+    "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob",
+    "ReplicationController", "PodTemplate",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -57,7 +57,7 @@ def pod(spec: dict[str, Any]) -> dict[str, Any]:
     return {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": spec}
 
 
-HARDENED = {
+HARDENED: dict[str, Any] = {
     "securityContext": {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
     "containers": [
         {
@@ -213,4 +213,15 @@ def test_the_cli_takes_a_pinned_pack(tmp_path: Path) -> None:
     assert latest.returncode == 1
     assert "pss-baseline-host-probes" in latest.stdout
     assert bad.returncode == 2
+    # unpinned, the pack follows --kube-version: the probe host control exists from 1.34
+    older, newer = (
+        subprocess.run(
+            [*base, "--kube-version", v, "--policies", "pss-baseline"],
+            capture_output=True, text=True, check=False,
+        )
+        for v in ("1.33", "1.34")
+    )  # fmt: skip
+    assert older.returncode == 0, older.stdout + older.stderr
+    assert newer.returncode == 1
+    assert "pss-baseline-host-probes" in newer.stdout
     assert "version 1.2 in 'pss-baseline:v1.2' is not supported" in bad.stdout

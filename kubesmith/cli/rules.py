@@ -16,6 +16,7 @@ from rich.table import Table
 
 from kubesmith.cli._common import (
     console,
+    err_console,
     handle_errors,
     open_store,
     output_option,
@@ -56,15 +57,32 @@ def command() -> None:
     help="Proposals a convention seen only in reviewers' edits needs before it is a candidate.",
 )
 @click.option("--evidence/--no-evidence", default=True, help="Show each rule's evidence (text).")
+@click.option(
+    "--reader",
+    type=click.Choice(["auto", "offline", "model"]),
+    default="offline",
+    show_default=True,
+    help="Who reads reviewers' words: the offline reader, the configured model (through a "
+    "typed tool, the offline reader when it fails) or auto (the model when one is configured).",
+)
 @repo_option
 @output_option
 @handle_errors
-def list_(status: str, min_edit_support: int, evidence: bool, repo: Path, output: str) -> None:
-    """Mine the review history and list the rules, most supported first."""
+def list_(
+    status: str, min_edit_support: int, evidence: bool, reader: str, repo: Path, output: str
+) -> None:
+    """Mine the review history and list the rules, most supported first.
+
+    Reviewers' reasons and comments are read in their own words (typos, markdown, numbers as
+    words; the rejected change as context), their follow-up edits as diffs. A convention is any
+    of the fixed kinds or a predicate on a field (present, forbidden, equals, one of, matches,
+    at least, at most). Candidates wait for `kubesmith rules approve`.
+    """
     from kubesmith.agent.conventions import refresh_rules
 
+    text_reader = _reader(reader, repo)
     with open_store(repo) as store:
-        rules = refresh_rules(store, min_edit_support)
+        rules = refresh_rules(store, min_edit_support, text_reader)
     if status != "all":
         rules = [r for r in rules if r.status == status]
     if output == "json":
@@ -87,6 +105,20 @@ def list_(status: str, min_edit_support: int, evidence: bool, repo: Path, output
                 console.print(f"  - {e.source} on {e.proposal_id}: {escape(e.detail)}")
             if len(r.evidence) > 5:
                 console.print(f"  ... and {len(r.evidence) - 5} more")
+
+
+def _reader(choice: str, repo: Path) -> Any:
+    """The reason reader ``--reader`` names (None: the offline reader)."""
+    if choice == "offline":
+        return None
+    from kubesmith.agent.reasons_model import model_reader
+    from kubesmith.config import load_settings
+    from kubesmith.errors import UsageError
+
+    reader = model_reader(load_settings(repo))
+    if reader is None and choice == "model":
+        raise UsageError("--reader model needs a model: set llm.model or KUBESMITH_MODEL")
+    return reader
 
 
 def _decide(rule_id: str, status: str, repo: Path, output: str) -> None:
@@ -135,22 +167,31 @@ def reject(rule_id: str, repo: Path, output: str) -> None:
 @handle_errors
 def policy(write_to: Path | None, repo: Path, output: str) -> None:
     """Approved rules as ValidatingAdmissionPolicies (+ bindings), for humans' PRs too."""
-    from kubesmith.agent.rule_policies import policies_yaml, rules_to_policies
+    from kubesmith.agent.rule_policies import not_expressible, policies_yaml, rules_to_policies
 
     with open_store(repo) as store:
         rules = store.list_rules(status="approved")
+    skipped = not_expressible(rules)
     if write_to is not None:
         write_to.parent.mkdir(parents=True, exist_ok=True)
         write_to.write_text(policies_yaml(rules), encoding="utf-8")
     if output == "json":
         print_json(
             {
-                "rules": [r.id for r in rules],
+                "rules": [r.id for r in rules if r not in skipped],
                 "policies": rules_to_policies(rules),
+                "not_expressible": [r.id for r in skipped],
                 "written": str(write_to) if write_to else None,
             }
         )
-    elif write_to is not None:
-        console.print(f"wrote {len(rules)} rule(s) as policies to {escape(str(write_to))}")
+        return
+    if write_to is not None:
+        count = len(rules) - len(skipped)
+        console.print(f"wrote {count} rule(s) as policies to {escape(str(write_to))}")
     else:
         click.echo(policies_yaml(rules), nl=False)
+    for r in skipped:
+        err_console.print(
+            f"{r.id} has no admission policy (it needs another object: {escape(r.description)}); "
+            "planners still apply it"
+        )

@@ -252,8 +252,8 @@ def test_cli_rejects_an_unknown_pack(make_repo: Callable[..., Path]) -> None:
 
 @pytest.mark.integration
 def test_rendered_overlay_findings_point_at_the_patch(make_repo: Callable[..., Path]) -> None:
-    from kubesmith.tools.rendered import render_overlay
-    from kubesmith.tools.toolcache import tool_path
+    from kubesmith.agent.validation.rendering import render
+    from kubesmith.tools.binaries.cache import tool_path
 
     if tool_path("kustomize") is None:
         pytest.skip("kustomize is not installed (kubesmith tools install kustomize)")
@@ -269,8 +269,7 @@ def test_rendered_overlay_findings_point_at_the_patch(make_repo: Callable[..., P
         }
     )
     ws = Workspace.load(repo)
-    (prod,) = [k for k in ws.kustomizations if k.dir == "overlays/prod"]
-    rendered = render_overlay(ws, prod)
+    rendered = render(repo, "overlays/prod")
     validator = PolicyValidator(PolicySettings(packs=("pss-baseline",)), repo)
     assert validator.validate(ws.documents) == []  # the base alone is fine
     (finding,) = validator.validate(rendered)

@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kubesmith.tools.dryrun import DryRunValidator
-from kubesmith.tools.sandbox import Sandbox
-from kubesmith.tools.toolcache import default_cache
+from kubesmith.tools.binaries.cache import default_cache
+from kubesmith.tools.dryrun.validator import DryRunValidator
+from kubesmith.tools.sandbox.server import Sandbox
 from kubesmith.workspace import Workspace
 
 COLD_STARTS = 3
@@ -108,7 +108,7 @@ def _agreement(sandbox: Sandbox) -> dict[str, Any]:
     if not corpus.is_dir():
         return {"policy_agreement": f"skipped: {corpus} is absent"}
     from kubesmith.config import Settings
-    from kubesmith.tools.policy_agreement import compare
+    from kubesmith.testing.policy_agreement import compare
 
     t0 = time.perf_counter()
     summary = compare(sandbox, Workspace.load(corpus, settings=Settings()).resources).summary()

@@ -149,7 +149,7 @@ def _best(timings: list[Timing]) -> Timing:
 
 
 def _kubeconform() -> Path:
-    from kubesmith.tools.toolcache import ensure
+    from kubesmith.tools.binaries.cache import ensure
 
     return ensure("kubeconform")
 

@@ -50,7 +50,7 @@ def newest_open_pr(kubesmith: Path, repo: Path) -> str | None:
 
 def sandbox_built() -> bool:
     """True when kube-apiserver and etcd are in the tool cache (``make tools`` builds them)."""
-    from kubesmith.tools.toolcache import tool_path
+    from kubesmith.tools.binaries.cache import tool_path
 
     return tool_path("kube-apiserver") is not None and tool_path("etcd") is not None
 

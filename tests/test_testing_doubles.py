@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+import kubesmith.testing as testing
 from kubesmith.agent.loop import open_agent
 from kubesmith.errors import ForgeError
 from kubesmith.model import Outcome
@@ -39,3 +42,23 @@ def test_opening_the_same_branch_twice_updates_one_pull_request(example_repo: Pa
     second = forge.open_pr(p, title="two", body="b2")
     assert first.id == second.id and forge.opened == 1
     assert forge.pull_requests[first.id]["title"] == "two"
+
+
+def test_every_public_double_loads_by_name() -> None:
+    for name in testing.__all__:
+        assert getattr(testing, name) is not None, name
+    assert set(testing.__all__) <= set(dir(testing))
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        _ = testing.Nope  # type: ignore[attr-defined]
+
+
+@pytest.mark.slow
+def test_importing_the_package_loads_neither_pytest_nor_langchain() -> None:
+    # The eval harness's replay mode imports kubesmith.testing.openai_server at run time, where
+    # pytest (a dev dependency) and LangChain (the llm extra) need not be installed.
+    code = (
+        "import sys, kubesmith.testing, kubesmith.testing.openai_server; "
+        "print(sorted(m for m in ('pytest', 'langchain_core') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -69,7 +69,7 @@ def open_validators(
     if settings.dry_run.mode == "off":
         yield validators
         return
-    from kubesmith.tools.dryrun_setup import open_dry_run
+    from kubesmith.tools.dryrun.setup import open_dry_run
     from kubesmith.workspace import Workspace
 
     crds = [d.obj for d in Workspace.load(repo, settings).find(kind="CustomResourceDefinition")]

@@ -19,7 +19,7 @@ def command(output: str) -> None:
     Exit status is 0 even when optional tools are missing (kubesmith falls back or skips that
     check, and says so); it is 1 only when a required tool is missing or at the wrong version.
     """
-    from kubesmith.tools.toolcache import default_cache, find_go
+    from kubesmith.tools.binaries.cache import default_cache, find_go
 
     cache = default_cache()
     statuses = cache.status()

@@ -85,7 +85,7 @@ def up_command(
     Stale state from a crashed sandbox (dead processes, leftover data) is cleaned first. Prints
     the kubeconfig to use; the processes keep running until `kubesmith sandbox down`.
     """
-    from kubesmith.tools.sandbox import Sandbox
+    from kubesmith.tools.sandbox.server import Sandbox
 
     sandbox = Sandbox(
         directory,
@@ -103,7 +103,7 @@ def up_command(
 @handle_errors
 def down_command(directory: Path | None, output: str) -> None:
     """Stop the sandbox and delete its data, certificates and kubeconfig."""
-    from kubesmith.tools.sandbox import Sandbox
+    from kubesmith.tools.sandbox.server import Sandbox
 
     sandbox = Sandbox(directory)
     sandbox.down()
@@ -123,7 +123,7 @@ def status_command(directory: Path | None, output: str) -> None:
     A dead etcd, an API server that no longer answers, or leftover files of a crashed sandbox
     are reported as problems with what to do about them.
     """
-    from kubesmith.tools.sandbox import Sandbox
+    from kubesmith.tools.sandbox.server import Sandbox
 
     status = Sandbox(directory).status()
     _print(status, output)

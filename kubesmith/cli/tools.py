@@ -36,8 +36,8 @@ def install_command(names: tuple[str, ...], output: str) -> None:
       kubesmith tools install
       kubesmith tools install kubeconform conftest
     """
-    from kubesmith.tools.toolcache import default_cache
-    from kubesmith.tools.toolspec import DEFAULT_INSTALL
+    from kubesmith.tools.binaries.cache import default_cache
+    from kubesmith.tools.binaries.specs import DEFAULT_INSTALL
 
     cache = default_cache()
     wanted = list(names or DEFAULT_INSTALL)
@@ -63,7 +63,7 @@ def install_command(names: tuple[str, ...], output: str) -> None:
 @handle_errors
 def path_command(name: str, output: str) -> None:
     """Print the path of the binary kubesmith would run for NAME (exit 1 when it is missing)."""
-    from kubesmith.tools.toolcache import default_cache
+    from kubesmith.tools.binaries.cache import default_cache
 
     found = default_cache().tool_path(name)
     if output == "json":

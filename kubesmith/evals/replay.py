@@ -3,7 +3,7 @@
 No model is reachable where kubesmith is developed and tested, yet the LLM path of the harness
 (prompt, tool calling, edit checks, validation, repair, scoring) must be measurable. In replay
 mode every task gets its own scripted OpenAI-compatible server on 127.0.0.1
-(:mod:`kubesmith.evals.openai_server`) and the LLM planner talks to it through the real openai
+(:mod:`kubesmith.testing.openai_server`) and the LLM planner talks to it through the real openai
 client and langchain-openai code. What the server answers comes from one of:
 
 * ``scripts`` — hand-written turns per task id, shipped in ``kubesmith/evals/scripts/``;
@@ -29,8 +29,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from kubesmith.errors import UsageError
-from kubesmith.evals.openai_server import Reply, ScriptedOpenAI, Step, refusal, text, tool_calls
 from kubesmith.evals.tasks import Task
+from kubesmith.testing.openai_server import Reply, ScriptedOpenAI, Step, refusal, text, tool_calls
 
 if TYPE_CHECKING:
     from kubesmith.agent.planner import Planner

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kubesmith.agent.diffpaths import image_registry, replace_registry
 from kubesmith.errors import KubesmithError
+from kubesmith.kinds import pod_spec_keys
 from kubesmith.model import Change, Match, PathSegment, ResourceRef, SetField, format_path
 
 if TYPE_CHECKING:
@@ -73,9 +74,7 @@ class Review:
 
 
 def _pod_base(kind: str) -> tuple[str, ...]:
-    if kind == "CronJob":
-        return ("spec", "jobTemplate", "spec", "template", "spec")
-    return ("spec", "template", "spec")
+    return pod_spec_keys(kind) or ("spec", "template", "spec")
 
 
 class SimulatedReviewer:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from kubesmith.errors import ToolError
-from kubesmith.tools import toolcache
+from kubesmith.tools.binaries import cache as toolcache
 
 DEFAULT_TIMEOUT_S = 60.0
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kubesmith.agent.loop import open_agent
 from kubesmith.cli.main import cli
-from kubesmith.tools.toolcache import tool_path
+from kubesmith.tools.binaries.cache import tool_path
 from tests.conftest import git
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from kubesmith.cli.main import cli
-from kubesmith.tools.toolcache import tool_path
+from kubesmith.tools.binaries.cache import tool_path
 
 pytestmark = pytest.mark.integration
 

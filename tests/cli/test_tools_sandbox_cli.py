@@ -13,10 +13,10 @@ from click.testing import CliRunner
 
 from kubesmith.cli.main import _register, cli
 from kubesmith.config import DryRunSettings
-from kubesmith.tools.dryrun import DryRunValidator
-from kubesmith.tools.dryrun_setup import open_dry_run
-from kubesmith.tools.sandbox import Sandbox
-from kubesmith.tools.toolspec import DEFAULT_TOOLS
+from kubesmith.tools.binaries.specs import DEFAULT_TOOLS
+from kubesmith.tools.dryrun.setup import open_dry_run
+from kubesmith.tools.dryrun.validator import DryRunValidator
+from kubesmith.tools.sandbox.server import Sandbox
 from tests.tools.test_sandbox import WIDGET_CRD, needs_binaries
 
 

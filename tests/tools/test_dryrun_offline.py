@@ -12,10 +12,10 @@ import pytest
 import yaml
 from kubernetes import client as k8s
 
-from kubesmith.tools.dryrun import DryRunValidator
-from kubesmith.tools.dryrun_client import WriteRefused, check_request, read_only_client
-from kubesmith.tools.dryrun_diff import CHANGED, HIDDEN, live_diff
-from kubesmith.tools.dryrun_status import api_path, status_findings
+from kubesmith.tools.dryrun.client import WriteRefused, check_request, read_only_client
+from kubesmith.tools.dryrun.diff import CHANGED, HIDDEN, live_diff
+from kubesmith.tools.dryrun.status import api_path, status_findings
+from kubesmith.tools.dryrun.validator import DryRunValidator
 from kubesmith.workspace import Workspace
 
 DEPLOYMENT = """\

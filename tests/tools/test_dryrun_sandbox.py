@@ -11,9 +11,9 @@ import pytest
 from kubernetes import client as k8s
 
 from kubesmith.model import Finding
-from kubesmith.tools.dryrun import DryRunValidator
-from kubesmith.tools.dryrun_client import WriteRefused, read_only_client
-from kubesmith.tools.sandbox import Sandbox
+from kubesmith.tools.dryrun.client import WriteRefused, read_only_client
+from kubesmith.tools.dryrun.validator import DryRunValidator
+from kubesmith.tools.sandbox.server import Sandbox
 from kubesmith.workspace import Workspace
 from tests.tools.test_sandbox import WIDGET_CRD, needs_binaries
 

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from kubesmith.errors import ToolError
-from kubesmith.tools import kustomize, toolcache
+from kubesmith.tools import kustomize
+from kubesmith.tools.binaries import cache as toolcache
 from tests.conftest import EXAMPLE_REPO
 
 pytestmark = [

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kubesmith.config import Settings
-from kubesmith.tools.policy_agreement import NAMESPACE, Verdict, compare
-from kubesmith.tools.sandbox import Sandbox
+from kubesmith.testing.policy_agreement import NAMESPACE, Verdict, compare
+from kubesmith.tools.sandbox.server import Sandbox
 from kubesmith.workspace import Workspace
 from tests.conftest import EXAMPLE_REPO, corpus_dir
 from tests.tools.test_sandbox import needs_binaries

@@ -16,10 +16,11 @@ from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from kubesmith.errors import ToolError
-from kubesmith.tools import sandbox_pki, sandbox_proc
-from kubesmith.tools.sandbox import Sandbox
-from kubesmith.tools.sandbox_proc import Component
-from kubesmith.tools.toolcache import default_cache
+from kubesmith.tools.binaries.cache import default_cache
+from kubesmith.tools.sandbox import pki as sandbox_pki
+from kubesmith.tools.sandbox import processes as sandbox_proc
+from kubesmith.tools.sandbox.processes import Component
+from kubesmith.tools.sandbox.server import Sandbox
 
 BINARIES_MISSING = any(default_cache().tool_path(n) is None for n in ("etcd", "kube-apiserver"))
 needs_binaries = pytest.mark.skipif(

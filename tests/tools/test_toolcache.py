@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from kubesmith.errors import ToolError, UsageError
-from kubesmith.tools.toolcache import ToolCache, default_cache_dir, find_go
-from kubesmith.tools.toolspec import DEFAULT_TOOLS, ToolSpec, staging_version
+from kubesmith.tools.binaries.cache import ToolCache, default_cache_dir, find_go
+from kubesmith.tools.binaries.specs import DEFAULT_TOOLS, ToolSpec, staging_version
 
 MODULE = "example.com/kshello"
 
@@ -191,7 +191,7 @@ def test_tool_path_prefers_cache_then_path(tmp_path: Path, monkeypatch: pytest.M
 def test_ensure_without_go_says_how_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("kubesmith.tools.toolcache.find_go", lambda: None)
+    monkeypatch.setattr("kubesmith.tools.binaries.cache.find_go", lambda: None)
     monkeypatch.setenv("PATH", str(tmp_path))
     cache = ToolCache(tmp_path / "cache", registry={"kshello": _spec()})
     with pytest.raises(ToolError, match="kubesmith tools install kshello"):

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kubesmith.agent.llm import chat
 from kubesmith.agent.llm.context import Budget, RepoView, estimate_tokens
+from kubesmith.agent.llm.edit_tools import ToolBox, describe_edits, tool_specs
 from kubesmith.agent.llm.safety import PathGuard, Redactor, defuse, delimit
-from kubesmith.agent.llm.tools import ToolBox, describe_edits, tool_specs
 from kubesmith.agent.llm.usage import Meter
 from kubesmith.agent.planner import PlanContext
 from kubesmith.agent.steps import report

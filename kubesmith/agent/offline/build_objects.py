@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.offline.build_pod import View, container_path
 from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, Plan, get_path
-from kubesmith.agent.offline.kinds import pod_meta_path
 from kubesmith.agent.offline.resolve import containers_of, describe, pick_containers
 from kubesmith.agent.offline.specs import Autoscale, Budget, Expose, FieldSet, Meta
 from kubesmith.errors import ReferenceError_, UsageError
+from kubesmith.kinds import pod_meta_path
 from kubesmith.model import format_path
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.offline.changes import FieldChange, Plan, get_path
-from kubesmith.agent.offline.kinds import pod_spec_path
 from kubesmith.agent.offline.resolve import containers_of, describe, pick_containers
 from kubesmith.agent.offline.specs import (
     EnvVar,
@@ -20,6 +19,7 @@ from kubesmith.agent.offline.specs import (
     Security,
 )
 from kubesmith.errors import ReferenceError_, UsageError
+from kubesmith.kinds import pod_spec_path
 
 if TYPE_CHECKING:
     from kubesmith.workspace import Document, Workspace

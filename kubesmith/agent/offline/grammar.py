@@ -18,9 +18,9 @@ from functools import partial
 from kubesmith.agent.offline import intents_extra as extra
 from kubesmith.agent.offline import intents_field as field
 from kubesmith.agent.offline import intents_workload as work
-from kubesmith.agent.offline.kinds import KIND_ALIASES
 from kubesmith.agent.offline.specs import Clause, Scan, Spec
 from kubesmith.agent.offline.text import FILLER, VERBS, Fragment, first_verb, fragments
+from kubesmith.kinds import KIND_ALIASES
 
 Handler = Callable[[Scan, Clause | None], Spec | str | None]
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from kubesmith.agent.offline.kinds import KIND_ALIASES
 from kubesmith.agent.offline.specs import (
     Autoscale,
     Budget,
@@ -23,6 +22,7 @@ from kubesmith.agent.offline.specs import (
     Spec,
 )
 from kubesmith.agent.offline.text import FILLER, NUMBER, is_removal, to_int, unquote
+from kubesmith.kinds import KIND_ALIASES
 
 _VALUE = r"(\"[^\"]*\"|'[^']*'|[\w.\-/]*)"
 _KEY = r"[A-Za-z0-9][\w./\-]*"

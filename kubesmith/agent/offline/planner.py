@@ -11,7 +11,6 @@ from kubesmith.agent.offline import build_pod as pod
 from kubesmith.agent.offline.changes import DropObject, FieldChange, NewObject, Plan, get_path
 from kubesmith.agent.offline.grammar import ENV_ALIASES, NotUnderstood, parse_intent
 from kubesmith.agent.offline.help import not_understood
-from kubesmith.agent.offline.kinds import SCALABLE_KINDS, SELECTOR_KINDS, WORKLOAD_KINDS
 from kubesmith.agent.offline.overlay import Destination
 from kubesmith.agent.offline.overlay_select import overlay_for
 from kubesmith.agent.offline.resolve import Resolver, describe
@@ -34,6 +33,7 @@ from kubesmith.agent.offline.specs import (
 )
 from kubesmith.agent.planner import PlanContext
 from kubesmith.errors import IntentNotUnderstood, ReferenceError_, UsageError
+from kubesmith.kinds import SCALABLE_KINDS, SELECTOR_KINDS, WORKLOAD_KINDS
 from kubesmith.model import ChangeSet, Edit, Finding
 
 if TYPE_CHECKING:

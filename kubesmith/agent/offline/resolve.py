@@ -15,14 +15,14 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from kubesmith.agent.offline.kinds import (
+from kubesmith.errors import ReferenceError_
+from kubesmith.kinds import (
     GENERIC_WORKLOAD_WORDS,
     KIND_ALIASES,
     PLURAL_KIND_WORDS,
     WORKLOAD_KINDS,
     pod_spec_path,
 )
-from kubesmith.errors import ReferenceError_
 
 if TYPE_CHECKING:
     from kubesmith.workspace import Document, Workspace

@@ -12,14 +12,14 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from kubesmith.config import PolicyExemption
+from kubesmith.kinds import pod_spec_keys
 from kubesmith.model import ResourceRef
 
 
 def pod_images(obj: dict[str, Any]) -> list[str]:
     """Every container image of a Pod or of a workload's pod template."""
-    spec: Any = obj.get("spec")
-    path = {"Pod": (), "CronJob": ("jobTemplate", "spec", "template", "spec")}
-    for key in path.get(str(obj.get("kind")), ("template", "spec")):
+    spec: Any = obj
+    for key in pod_spec_keys(str(obj.get("kind"))) or ("spec", "template", "spec"):
         spec = spec.get(key) if isinstance(spec, dict) else None
     if not isinstance(spec, dict):
         return []

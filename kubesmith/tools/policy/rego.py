@@ -34,7 +34,7 @@ class RegoValidator:
     def _conftest(self) -> Path | None:
         if self._binary is not None:
             return self._binary
-        from kubesmith.tools.toolcache import tool_path
+        from kubesmith.tools.binaries.cache import tool_path
 
         return tool_path("conftest")
 

@@ -23,7 +23,7 @@ avoids that. ``Group`` is the whole apiVersion for the core group (``v1``).
 def cache_root() -> Path:
     """The tool cache folder (the tool cache module's, or the same default computed here)."""
     try:
-        from kubesmith.tools.toolcache import default_cache_dir
+        from kubesmith.tools.binaries.cache import default_cache_dir
     except ImportError:  # pragma: no cover - the tool cache module ships with the package
         explicit = os.environ.get("KUBESMITH_TOOL_CACHE")
         if explicit:

@@ -202,7 +202,7 @@ class SchemaValidator:
         """The kubeconform to run: the explicit one, the tool cache's, then ``PATH``."""
         if self._kubeconform is None:
             try:
-                from kubesmith.tools.toolcache import tool_path
+                from kubesmith.tools.binaries.cache import tool_path
             except ImportError:  # pragma: no cover - the tool cache ships with the package
                 return None
             self._kubeconform = tool_path("kubeconform")

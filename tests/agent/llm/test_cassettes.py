@@ -23,10 +23,10 @@ from kubesmith.agent.llm.chat import build_chat_model
 from kubesmith.agent.loop import Agent
 from kubesmith.config import SchemaSettings, Settings
 from kubesmith.model import ResourceRef, SetField
+from kubesmith.testing.openai_server import Reply, ScriptedOpenAI, refusal, tool_calls
 from kubesmith.tools.schema import SchemaValidator
 from kubesmith.workspace import Workspace
 from tests.agent.llm.conftest import CASSETTES, RECORD_REAL
-from tests.agent.llm.openai_server import Reply, ScriptedOpenAI, refusal, tool_calls
 from tests.conftest import EXAMPLE_REPO
 
 SETTINGS = Settings().merged(**{"llm.model": "openai:gpt-4o-mini"})

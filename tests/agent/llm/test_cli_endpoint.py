@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.agent.llm.openai_server import Reply, ScriptedOpenAI, error, tool_calls
+from kubesmith.testing.openai_server import Reply, ScriptedOpenAI, error, tool_calls
 from tests.conftest import git
 
 pytestmark = pytest.mark.slow  # each test runs the CLI in a subprocess

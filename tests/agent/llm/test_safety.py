@@ -118,7 +118,7 @@ def test_path_guard_allows_manifests_and_policy_folders_when_asked() -> None:
 
 def test_secret_generator_literals_are_redacted(make_repo: Any) -> None:
     from kubesmith.agent.llm.context import RepoView
-    from kubesmith.agent.llm.tools import ToolBox
+    from kubesmith.agent.llm.edit_tools import ToolBox
     from kubesmith.workspace import Workspace
 
     repo = make_repo(

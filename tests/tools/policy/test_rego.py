@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from kubesmith.config import PolicySettings
+from kubesmith.tools.binaries.cache import tool_path
 from kubesmith.tools.policy import PolicyValidator
 from kubesmith.tools.policy.rego import RegoValidator
-from kubesmith.tools.toolcache import tool_path
 from kubesmith.workspace import Workspace
 
 REGO = """\

@@ -24,7 +24,7 @@ def schema_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def kubeconform_bin() -> Path:
     """The real kubeconform binary (the tool cache's, or PATH's)."""
-    from kubesmith.tools.toolcache import tool_path
+    from kubesmith.tools.binaries.cache import tool_path
 
     found = tool_path("kubeconform")
     if found is None:

@@ -63,7 +63,7 @@ spec:
 @pytest.fixture
 def env(schema_cache: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """The session's tool cache (schemas generated once); kubeconform found on PATH if present."""
-    from kubesmith.tools.toolcache import tool_path
+    from kubesmith.tools.binaries.cache import tool_path
 
     found = tool_path("kubeconform")
     monkeypatch.setenv("KUBESMITH_TOOL_CACHE", str(schema_cache))

@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 from kubesmith.errors import ToolError, UsageError
-from kubesmith.tools.toolspec import DEFAULT_INSTALL, DEFAULT_TOOLS, ToolSpec
+from kubesmith.tools.binaries.specs import DEFAULT_INSTALL, DEFAULT_TOOLS, ToolSpec
 
 Progress = Callable[[str], None]
 
@@ -76,7 +76,7 @@ class ToolCache:
 
     Args:
         root: the cache folder (default: :func:`default_cache_dir`).
-        registry: tool name → spec (default: the pinned tools of ``toolspec``); tests pass theirs.
+        registry: tool name → spec (default: the pinned tools of ``specs``); tests pass theirs.
         gotools_dir: where the wrapper modules' sources are (default: the package data).
     """
 
@@ -241,7 +241,8 @@ class ToolCache:
     def _gotools_text(self, file: str) -> str:
         if self._gotools_dir is not None:
             return (self._gotools_dir / file).read_text(encoding="utf-8")
-        return resources.files("kubesmith.tools").joinpath("gotools", file).read_text("utf-8")
+        source = resources.files("kubesmith.tools.binaries").joinpath("gotools", file)
+        return source.read_text("utf-8")
 
     def _link(self, spec: ToolSpec) -> None:
         """Point ``bin/<name>`` at the pinned build (best effort: the versioned file is the API)."""

@@ -4,7 +4,7 @@ Schema and policy checks cannot see everything the API server checks: selectors 
 match templates, immutable fields, name formats, defaulting, admission policies. Each resource is
 sent as a server-side apply with ``dryRun=All``, ``fieldValidation=Strict`` and field manager
 ``kubesmith`` — exactly what ``kubectl apply --server-side --dry-run=server`` does — through a
-client that cannot send anything else (:mod:`kubesmith.tools.dryrun_client`).
+client that cannot send anything else (:mod:`kubesmith.tools.dryrun.client`).
 
 The validator also records, per resource, the diff between the live object and the dry-run
 result (``diffs``), which the proposal puts in the pull request body.
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 from kubesmith.errors import KubesmithError
 from kubesmith.model import Finding, Manifest
-from kubesmith.tools.dryrun_diff import live_diff
-from kubesmith.tools.dryrun_status import VALIDATOR, finding, status_findings
+from kubesmith.tools.dryrun.diff import live_diff
+from kubesmith.tools.dryrun.status import VALIDATOR, finding, status_findings
 
 if TYPE_CHECKING:
-    from kubesmith.tools.sandbox import Sandbox
+    from kubesmith.tools.sandbox.server import Sandbox
 
 FIELD_MANAGER = "kubesmith"
 _SKIP_KINDS = {
@@ -142,7 +142,7 @@ class DryRunValidator:
     def _connect(self) -> Any:
         from kubernetes import dynamic
 
-        from kubesmith.tools.dryrun_client import read_only_client
+        from kubesmith.tools.dryrun.client import read_only_client
 
         cache_file = None
         kubeconfig = self.kubeconfig

@@ -37,7 +37,7 @@ class ToolSpec:
         package: the package to build; ``go install <package>@<version>`` for ``method="install"``.
         method: ``install`` for modules ``go install`` can build directly; ``wrapper`` for modules
             whose go.mod has local ``replace`` directives, built from a wrapper module shipped in
-            ``kubesmith/tools/gotools`` (``<wrapper>.go`` + ``<wrapper>.mod.tmpl``).
+            ``kubesmith/tools/binaries/gotools`` (``<wrapper>.go`` + ``<wrapper>.mod.tmpl``).
         wrapper: base name of the wrapper files (``method="wrapper"`` only).
         template_vars: extra ``{{KEY}}`` substitutions for the wrapper's go.mod template.
         ldflags: extra linker flags (``-X`` version stamps); ``{version}`` is substituted.

@@ -15,8 +15,8 @@ from typing import Any
 
 from kubesmith.config import DryRunSettings
 from kubesmith.errors import ConfigError
-from kubesmith.tools.dryrun import DryRunValidator
-from kubesmith.tools.toolcache import Progress
+from kubesmith.tools.binaries.cache import Progress
+from kubesmith.tools.dryrun.validator import DryRunValidator
 
 
 @contextlib.contextmanager
@@ -42,7 +42,7 @@ def open_dry_run(
         return
     if settings.mode != "sandbox":
         raise ConfigError(f"unknown dry-run mode {settings.mode!r} (server, sandbox or off)")
-    from kubesmith.tools.sandbox import Sandbox, default_sandbox_dir
+    from kubesmith.tools.sandbox.server import Sandbox, default_sandbox_dir
 
     configured = Path(settings.sandbox_dir) if settings.sandbox_dir else default_sandbox_dir()
     running = Sandbox(configured, progress=progress)

@@ -23,9 +23,9 @@ from pathlib import Path
 import yaml
 
 from kubesmith.errors import ToolError
-from kubesmith.tools import sandbox_pki
-from kubesmith.tools.sandbox_rest import Rest
-from kubesmith.tools.toolcache import Progress
+from kubesmith.tools.binaries.cache import Progress
+from kubesmith.tools.sandbox import pki as sandbox_pki
+from kubesmith.tools.sandbox.rest import Rest
 
 OWNED = ("etcd-data", "pki", "kubeconfig", "etcd.log", "kube-apiserver.log")
 """What a sandbox folder holds besides its state file; removed by ``down`` and stale cleanup."""

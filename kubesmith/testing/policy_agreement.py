@@ -27,8 +27,8 @@ import yaml
 from kubesmith.config import PolicySettings
 from kubesmith.errors import ToolError
 from kubesmith.model import Manifest, ResourceRef
-from kubesmith.tools.sandbox import Sandbox
-from kubesmith.tools.sandbox_rest import Rest
+from kubesmith.tools.sandbox.rest import Rest
+from kubesmith.tools.sandbox.server import Sandbox
 
 NAMESPACE = "kubesmith-agreement"
 LABEL = "kubesmith.dev/agreement"
@@ -198,7 +198,7 @@ def compare(
     """Judge every manifest with both enforcers and report where they agree."""
     from kubernetes import dynamic
 
-    from kubesmith.tools.dryrun_client import read_only_client
+    from kubesmith.tools.dryrun.client import read_only_client
     from kubesmith.tools.policy.validator import PolicyValidator
 
     install_packs(sandbox, packs)

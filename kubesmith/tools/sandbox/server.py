@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from kubesmith.errors import ToolError
-from kubesmith.tools import sandbox_proc as proc
-from kubesmith.tools.sandbox_proc import Component, Started
-from kubesmith.tools.sandbox_rest import Rest
-from kubesmith.tools.toolcache import Progress, ToolCache, default_cache, default_cache_dir
+from kubesmith.tools.binaries.cache import Progress, ToolCache, default_cache, default_cache_dir
+from kubesmith.tools.sandbox import processes as proc
+from kubesmith.tools.sandbox.processes import Component, Started
+from kubesmith.tools.sandbox.rest import Rest
 
 STATE_FILE = "state.json"
 CONTEXT = "kubesmith-sandbox"

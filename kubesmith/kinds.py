@@ -1,4 +1,10 @@
-"""Kubernetes kinds as people write them, and where each kind keeps its pod template."""
+"""What kubesmith knows about Kubernetes kinds, in one place.
+
+Which kinds are workloads, where each keeps its pod template and PodSpec, which kinds scale
+(``spec.replicas`` and the ``scale`` subresource) and which select pods by label, plus the
+words people use for kinds in an intent. The planners, learned rules, rule policies, policy
+exemptions and the simulated reviewer all read these, so they cannot disagree about a kind.
+"""
 
 from __future__ import annotations
 
@@ -43,14 +49,35 @@ POD_TEMPLATE_PATHS: dict[str, str] = {
 """Where each workload keeps its pod template (a Pod keeps its spec at the top)."""
 
 WORKLOAD_KINDS = frozenset({*POD_TEMPLATE_PATHS, "Pod"})
+"""Kinds that run pods: the template kinds and Pod itself."""
 SCALABLE_KINDS = frozenset({"Deployment", "StatefulSet", "ReplicaSet"})
+"""Kinds with ``spec.replicas`` (and the ``scale`` subresource an autoscaler targets)."""
 SELECTOR_KINDS = frozenset({"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"})
+"""Kinds whose ``spec.selector`` must match their pod template's labels."""
+
+RESOURCE_NAMES: dict[str, tuple[str, str]] = {
+    "Deployment": ("apps", "deployments"),
+    "StatefulSet": ("apps", "statefulsets"),
+    "DaemonSet": ("apps", "daemonsets"),
+    "ReplicaSet": ("apps", "replicasets"),
+    "Job": ("batch", "jobs"),
+    "CronJob": ("batch", "cronjobs"),
+    "Pod": ("", "pods"),
+}
+"""API group and resource (plural) name of each workload kind, as admission rules name them."""
 
 
 def pod_spec_path(kind: str) -> str:
     """Path of the PodSpec inside a workload of ``kind`` (``spec`` for a Pod)."""
     template = POD_TEMPLATE_PATHS.get(kind)
     return f"{template}.spec" if template else "spec"
+
+
+def pod_spec_keys(kind: str) -> tuple[str, ...] | None:
+    """Keys from the object down to the PodSpec of ``kind``, or ``None`` for non-workloads."""
+    if kind not in WORKLOAD_KINDS:
+        return None
+    return tuple(pod_spec_path(kind).split("."))
 
 
 def pod_meta_path(kind: str) -> str | None:

@@ -231,6 +231,14 @@ class Store(ClaimsMixin, LearningMixin):
                 raise UsageError(f"pull request id {pr_id_or_prefix!r} is ambiguous: {ids}")
             return pr_record(rows[0])
 
+    def pull_request(self, forge: str, repository: str, pr_id: str) -> PullRequestRecord | None:
+        """Exactly pull request ``pr_id`` of ``repository`` on ``forge`` (no prefix matching)."""
+        with self._session() as s:
+            row = s.scalars(
+                _pr_where(select(PullRequestRow), forge, repository, pr_id)
+            ).one_or_none()
+            return pr_record(row) if row is not None else None
+
     def find_pull_request(
         self, branch: str, forge: str, repository: str | None = None
     ) -> PullRequestRecord | None:

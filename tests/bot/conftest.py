@@ -297,3 +297,29 @@ def bot_server(tmp_path: Path) -> Iterator[BotServer]:
     server = BotServer(tmp_path / "bot-data")
     yield server
     server.stop()
+
+
+KUBESMITH_BRANCH = "kubesmith/scale-checkout-to-3-4f1c2a9"
+
+
+def seed_kubesmith_pull(
+    store_url: str,
+    proposal_id: str = "4f1c2a9b7d3e",
+    number: int = 12,
+    branch: str = KUBESMITH_BRANCH,
+    repository: str = "acme/manifests",
+) -> None:
+    """Record in the bot's store that kubesmith opened pull request ``number`` for a proposal,
+    as the bot's ``/kubesmith`` command does: only such pull requests' outcomes are learned."""
+    from kubesmith.model import Proposal, PullRequest
+    from kubesmith.store import Store
+
+    with Store.open(store_url) as store:
+        store.save_proposal(
+            Proposal(proposal_id, "scale checkout to 3", "offline", "main", branch, None, (), "")
+        )
+        pr = PullRequest("github", str(number), f"https://ghe.example.com/{repository}/pull/{number}",
+                         "open", "scale checkout to 3", repository)  # fmt: skip
+        store.save_pull_request(
+            proposal_id, pr, title=pr.title, body="", base="main", branch=branch
+        )

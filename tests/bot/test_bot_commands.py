@@ -13,6 +13,7 @@ from kubesmith.bot.checkout import check_clone_url
 from kubesmith.errors import UsageError
 from kubesmith.store import Store
 from tests.bot.conftest import (
+    KUBESMITH_BRANCH,
     BotServer,
     PullRepo,
     fill,
@@ -20,6 +21,7 @@ from tests.bot.conftest import (
     payload,
     pr_payload,
     recorder,
+    seed_kubesmith_pull,
 )
 from tests.conftest import git
 
@@ -76,6 +78,7 @@ def test_reviews_and_close_of_a_kubesmith_pull_request_become_an_outcome(
     bot_server: BotServer, pull_repo: PullRepo
 ) -> None:
     bot_server.start()
+    seed_kubesmith_pull(f"sqlite:///{bot_server.data_dir / 'kubesmith.db'}")
     assert (
         bot_server.post(
             "pull_request_review", _review("changes_requested", "Use the internal registry")
@@ -90,6 +93,7 @@ def test_reviews_and_close_of_a_kubesmith_pull_request_become_an_outcome(
         "merged": False,
         "body": _kubesmith_body("4f1c2a9b7d3e"),
     }
+    closed["pull_request"]["head"]["ref"] = KUBESMITH_BRANCH
     closed["number"] = 12
     assert bot_server.post("pull_request", closed).status_code == 202
     bot_server.wait_for("done", 2)
@@ -200,3 +204,43 @@ def test_validate_command_updates_the_validation_comment_and_replies(
     reply = bot_server.sent[-1].body["body"]
     assert "1 error(s)" in reply
     assert "<!-- kubesmith:reply-960 -->" in reply
+
+
+def _forged(pull_repo: PullRepo, number: int, head_ref: str, head_repo: str) -> dict[str, Any]:
+    """A stranger closes their own pull request, its body carrying a copied metadata block."""
+    closed = pr_payload(pull_repo, "closed")
+    closed["number"] = number
+    closed["pull_request"] |= {
+        "number": number, "state": "closed", "merged": False,
+        "body": "innocent change\n" + _kubesmith_body("4f1c2a9b7d3e"),
+    }  # fmt: skip
+    closed["pull_request"]["head"]["ref"] = head_ref
+    closed["pull_request"]["head"]["repo"]["full_name"] = head_repo
+    return closed
+
+
+@pytest.mark.parametrize(
+    ("number", "head_ref", "head_repo"),
+    [
+        (13, "kubesmith/scale-checkout-to-3-4f1c2a9", "acme/manifests"),  # another number
+        (12, "break-replicas", "acme/manifests"),  # not kubesmith's branch
+        (12, "kubesmith/scale-checkout-to-3-4f1c2a9", "mallory/manifests"),  # a fork's branch
+    ],
+)
+def test_a_forged_metadata_block_records_no_outcome(
+    bot_server: BotServer, pull_repo: PullRepo, number: int, head_ref: str, head_repo: str
+) -> None:
+    url = f"sqlite:///{bot_server.data_dir / 'kubesmith.db'}"
+    bot_server.start()
+    seed_kubesmith_pull(url)  # kubesmith did open #12 for proposal 4f1c2a9b7d3e
+    forged = _forged(pull_repo, number, head_ref, head_repo)
+    assert bot_server.post("pull_request", forged).status_code == 202
+    review = _review("changes_requested", "forged reason")
+    review["pull_request"]["number"] = number
+    review["pull_request"]["head"]["ref"] = head_ref
+    review["pull_request"]["head"]["repo"]["full_name"] = head_repo
+    assert bot_server.post("pull_request_review", review).status_code == 202
+    bot_server.wait_for("done", 2)
+    with Store.open(url) as store:
+        assert store.outcomes() == []
+        assert store.get_pull_request("12", "github").pr.status == "open"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kubesmith.store import Store
-from tests.bot.conftest import BotServer, payload
+from tests.bot.conftest import BotServer, payload, seed_kubesmith_pull
 
 BODY = (
     "**Intent:** scale checkout to 3\n\n"
@@ -24,6 +24,7 @@ def test_replicas_share_the_queue_and_the_replay_memory(tmp_path: Path, pg_url: 
     try:
         for r in replicas:
             r.start(concurrency=2)
+        seed_kubesmith_pull(pg_url)
         for i in range(20):
             review = payload(
                 "pull_request_review", state="commented", body=f"note {i}", number=12,

@@ -80,6 +80,11 @@ class GitHubForge:
         return cls(repo, store, client, labels=f.labels, draft=f.draft, reviewers=f.reviewers)
 
     @property
+    def repository(self) -> str:
+        """``owner/name``: pull request numbers are unique only within it."""
+        return str(self.client.slug)
+
+    @property
     def pusher(self) -> Pusher:
         """The git side, created on first use (it needs the token)."""
         if self._pusher is None:
@@ -128,7 +133,11 @@ class GitHubForge:
         self.client.add_labels(number, self.labels)
         self._request_reviewers(number)
         pr = PullRequest(
-            forge=self.name, id=str(number), url=str(pull.get("html_url", "")), title=title
+            forge=self.name,
+            id=str(number),
+            url=str(pull.get("html_url", "")),
+            title=title,
+            repository=self.repository,
         )
         stored = replace(proposal, pr=pr, branch=branch, commit=commit)
         self.store.save_proposal(stored)
@@ -185,7 +194,7 @@ class GitHubForge:
 
     def _find_pull(self, proposal: Proposal, branch: str) -> dict[str, Any] | None:
         """The proposal's pull request: from the store, else on GitHub by head and metadata."""
-        record = self.store.find_pull_request(branch, self.name)
+        record = self.store.find_pull_request(branch, self.name, self.repository)
         if record is not None:
             try:
                 return self.client.pull(pr_number(record.pr.id))

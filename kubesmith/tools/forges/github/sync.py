@@ -36,6 +36,8 @@ def sync_outcomes(forge: GitHubForge, *, include_closed: bool = False) -> list[O
     for record in forge.store.list_pull_requests(forge=forge.name):
         if record.pr.status != "open" and not include_closed:
             continue
+        if record.pr.repository not in (forge.repository, ""):
+            continue  # another repository's pull request of the same number is not ours to read
         outcome = read_outcome(forge, record)
         forge.store.record_outcome(outcome)
         outcomes.append(outcome)
@@ -67,6 +69,7 @@ def read_outcome(forge: GitHubForge, record: PullRequestRecord) -> Outcome:
         url=str(pull.get("html_url") or record.pr.url),
         status=status,
         title=str(pull.get("title") or record.title),
+        repository=record.pr.repository,
     )
     return Outcome(
         proposal_id=record.proposal_id,

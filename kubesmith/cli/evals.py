@@ -136,8 +136,7 @@ def command(
         (run_dir / "feedback.json").write_text(
             json.dumps({**learning, "log": log}, indent=2, default=str) + "\n", encoding="utf-8"
         )
-        learning.setdefault("tasks", learning.get("proposals", 0))
-        summary["suites"]["feedback"] = learning
+        summary["suites"]["feedback"] = learning  # figures of its own, not task successes
     if suite != "feedback" or task_file is not None:
         tasks = _tasks(suite, task_file)[:limit]
         if not tasks:
@@ -193,6 +192,8 @@ def command(
         "suite", "tasks", "successes", "rate", "unsupported", "errors", "handled by", box=None
     )
     for name, s in summary["suites"].items():
+        if name == "feedback":
+            continue  # its figures follow the table
         table.add_row(
             name,
             str(s.get("tasks", "")),
@@ -202,7 +203,8 @@ def command(
             str(s.get("errors", "")),
             ", ".join(f"{k}: {v}" for k, v in sorted((s.get("handled_by") or {}).items())),
         )
-    console.print(table)
+    if table.row_count:
+        console.print(table)
     feedback = summary["suites"].get("feedback")
     if feedback:
         control = feedback.get("control_last10_acceptance")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,42 @@ def test_reviews_go_through_the_local_forge_and_git(tmp_path: Path) -> None:
     log = git(repo, "log", "--format=%an %s", "main")
     assert log.count("Merge kubesmith/") == 2 and "Reviewer Follow the team's conventions" in log
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_eval_cli_prints_the_figures_and_keeps_them_out_of_task_success(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    import kubesmith.evals.feedback_suite as suite
+    from kubesmith.cli.main import cli
+
+    source = tmp_path / "manifests"
+    source.mkdir()
+    (source / "web.yaml").write_text(WEB)
+    real = suite.run_feedback_suite
+
+    def small(**kw: Any) -> dict[str, Any]:  # the real suite, on a small repository
+        return real(
+            repo=source,
+            sequence=["scale web to 2", "scale web to 3"],
+            reviewer=TeamReviewer(),
+            **kw,
+        )
+
+    monkeypatch.setattr(suite, "run_feedback_suite", small)
+    runner = CliRunner()
+    out = runner.invoke(cli, ["eval", "--suite", "feedback", "--output-dir", str(tmp_path / "run")])
+    assert out.exit_code == 0, out.output
+    assert "feedback: acceptance 0% over the first 10 reviewed proposals" in out.output
+    assert "without learning 0% over the last 10" in out.output
+    assert "feedback 1: rejected: scale web to 2" in out.output
+    assert " 0%  " not in out.output  # no task-success row for a suite that has no tasks
+    data = runner.invoke(
+        cli, ["eval", "--suite", "feedback", "-o", "json", "--output-dir", str(tmp_path / "j")]
+    )
+    summary = json.loads(data.output)
+    assert (summary["tasks"], summary["successes"]) == (0, 0)
+    assert summary["suites"]["feedback"]["feedback_events"] == 2
+    saved = json.loads((tmp_path / "j" / "feedback.json").read_text())
+    assert [e["result"] for e in saved["log"]] == ["rejected", "rejected"]

@@ -6,8 +6,14 @@ import json
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from kubesmith.agent.validation.report import (
+    render,
+    render_json,
+    render_junit,
+    render_sarif,
+    render_text,
+)
 from kubesmith.model import Finding, ResourceRef
-from kubesmith.agent.validation.report import render, render_json, render_junit, render_sarif, render_text
 
 WEB = ResourceRef("apps/v1", "Deployment", "web", "shop")
 FINDINGS = [

@@ -98,6 +98,8 @@ class Evaluator:
             except CelCompileError as e:
                 self.compile_problems.append((policy, str(e)))
         self.unbound = [p for p in policies.policies if p.name not in bound_names]
+        self.orphans = [b for b in policies.bindings if b.policy not in by_name]
+        """Bindings naming a policy that is not loaded (absent, or broken and reported)."""
         self._policies = policies
         self._overrides = overrides or {}
         self._params: dict[tuple[int, str | None, bool], tuple[Any, ...] | ParamProblem] = {}

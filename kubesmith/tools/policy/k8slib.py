@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from kubesmith.tools.policy import semver
 from kubesmith.tools.policy.formats import FORMATS, validate_format
 from kubesmith.tools.policy.quantity import format_quantity, is_quantity, parse_quantity
 
@@ -64,6 +65,13 @@ def _sign(value: Fraction) -> int:
     return (value > 0) - (value < 0)
 
 
+def _compare(a: Any, b: Any) -> int:
+    """Quantities by value, semantic versions by precedence (the two comparable types)."""
+    if semver.is_semver_value(a):
+        return semver.compare(a, b)
+    return _sign(_q(a) - _q(b))
+
+
 _QUANTITY_FUNCS: dict[str, Callable[..., Any]] = {
     "quantity": lambda s: _qwrap(parse_quantity(s)),
     "isQuantity": is_quantity,
@@ -73,9 +81,9 @@ _QUANTITY_FUNCS: dict[str, Callable[..., Any]] = {
     "asApproximateFloat": lambda q: float(_q(q)),
     "add": lambda q, o: _qwrap(_q(q) + _operand(o)),
     "sub": lambda q, o: _qwrap(_q(q) - _operand(o)),
-    "isLessThan": lambda q, o: _q(q) < _q(o),
-    "isGreaterThan": lambda q, o: _q(q) > _q(o),
-    "compareTo": lambda q, o: _sign(_q(q) - _q(o)),
+    "isLessThan": lambda q, o: _compare(q, o) < 0,
+    "isGreaterThan": lambda q, o: _compare(q, o) > 0,
+    "compareTo": _compare,
 }
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from kubesmith.tools.policy.apimatch import Error
+from kubesmith.tools.policy.apivalidation import VERSION, binding_errors, policy_errors
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment
 from kubesmith.tools.policy.lists import is_list, item_defaults
 from kubesmith.tools.policy.model import (
@@ -32,6 +34,7 @@ from kubesmith.tools.policy.model import (
 GROUP = "admissionregistration.k8s.io"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 _ACTIONS = ("Deny", "Warn", "Audit")
+_KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
 
 
 class _Invalid(ValueError):
@@ -245,21 +248,52 @@ class _Collected:
                     if isinstance(item, dict):
                         self.add(item_defaults(item, obj), item_node)
                 return
-        kind, api = obj.get("kind"), str(obj.get("apiVersion", ""))
-        try:
-            if api.startswith(GROUP + "/") and kind == "ValidatingAdmissionPolicy":
-                policy = _policy(obj, self.file, line, self.pack)
-                found = _check(policy, node, self.env)
-                self.problems += found
-                if not found:
-                    self.policies.append(policy)
-            elif api.startswith(GROUP + "/") and kind == "ValidatingAdmissionPolicyBinding":
-                self.bindings.append(_binding(obj, self.file, line))
-            elif kind:
+        kind = obj.get("kind")
+        if kind not in _KINDS:
+            if kind:
                 self.params.append(obj)
+            return
+        refused = self._refused(obj, node, line)
+        if refused and obj.get("apiVersion") != VERSION:
+            return  # not a policy the server knows: nothing more to say about it
+        try:
+            if kind == "ValidatingAdmissionPolicyBinding":
+                if not refused:
+                    self.bindings.append(_binding(obj, self.file, line))
+                return
+            policy = _policy(obj, self.file, line, self.pack)
         except _Invalid as e:
-            name = (obj.get("metadata") or {}).get("name")
-            self.problems.append(LoadProblem(self.file, line, f"{kind} {name}: {e}", name))
+            if not refused:
+                name = (obj.get("metadata") or {}).get("name")
+                self.problems.append(LoadProblem(self.file, line, f"{kind} {name}: {e}", name))
+            return
+        found = _check(policy, node, self.env)  # the API server reports these with the rest
+        self.problems += found
+        if not found and not refused:
+            self.policies.append(policy)
+
+    def _refused(self, obj: dict[str, Any], node: yaml.Node, line: int) -> bool:
+        """Report what the API server would refuse to create; True when it would."""
+        kind, api = str(obj.get("kind")), str(obj.get("apiVersion", ""))
+        meta = obj.get("metadata")
+        name = str(meta.get("name") or "") if isinstance(meta, dict) else ""
+        if api != VERSION:
+            errors: list[Error] = [(("apiVersion",), f"{api!r} is not served (use {VERSION})")]
+        elif kind == "ValidatingAdmissionPolicy":
+            errors = policy_errors(obj)
+        else:
+            errors = binding_errors(obj)
+        for path, message in errors:
+            where = ".".join(f"[{p}]" if isinstance(p, int) else p for p in path)
+            self.problems.append(
+                LoadProblem(
+                    self.file,
+                    _node_line(node, path) if path else line,
+                    f"{kind} {name}: {where.replace('.[', '[')}: {message}",
+                    name or None,
+                )
+            )
+        return bool(errors)
 
     def result(self) -> PolicySet:
         return PolicySet(

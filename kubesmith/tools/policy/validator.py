@@ -18,6 +18,7 @@ from typing import Any
 from kubesmith.config import PolicySettings
 from kubesmith.errors import ToolError, UsageError
 from kubesmith.model import Finding, Manifest, Severity
+from kubesmith.reading import data_problem
 from kubesmith.tools.policy.celenv import shared_environment
 from kubesmith.tools.policy.evaluator import Evaluator, Violation
 from kubesmith.tools.policy.exemptions import exempted
@@ -95,6 +96,13 @@ class PolicyValidator:
             m.ref.name: m.obj for m in docs if m.obj.get("kind") == "Namespace" and m.ref.name
         }
         for m in docs:
+            too_big = data_problem(m.obj)  # aliases shared by a loader expand when evaluated
+            if too_big:
+                findings.append(
+                    Finding(self.name, "error", too_big, m.file, m.line, ref=m.ref,
+                            rule="policy-input")
+                )  # fmt: skip
+                continue
             obj = _with_namespace(m)
             skip = exempted(self.settings.exemptions, m.ref, obj)
             try:
@@ -125,6 +133,18 @@ class PolicyValidator:
             out.append(
                 Finding(self.name, "error", f"policy not loaded: {message}", policy.file,
                         policy.line, rule=policy.name)
+            )  # fmt: skip
+        broken = {p.policy for p in self.policies.problems}
+        for b in evaluator.orphans:
+            if b.policy in broken:
+                continue  # its policy is reported as not loaded
+            out.append(
+                Finding(
+                    self.name, "warning",
+                    f"ValidatingAdmissionPolicyBinding {b.name} names policy {b.policy}, which "
+                    "is not defined: the binding has no effect (the API server accepts it)",
+                    b.file, b.line, rule=b.name,
+                )
             )  # fmt: skip
         for policy in evaluator.unbound:
             out.append(

@@ -184,7 +184,13 @@ def test_resource_rules_groups_versions_names_and_exclusions(env: CelEnvironment
         }
     ]
     exclude = [
-        {"apiGroups": ["*"], "apiVersions": ["*"], "resources": ["*"], "resourceNames": ["api"]}
+        {
+            "apiGroups": ["*"],
+            "apiVersions": ["*"],
+            "resources": ["*"],
+            "operations": ["*"],
+            "resourceNames": ["api"],
+        }
     ]
     text = vap("r", REPLICAS, rules=rules, match={"excludeResourceRules": exclude})
     assert len(evaluate(env, text, deployment("web"))) == 1
@@ -315,8 +321,9 @@ def test_type_error_and_bad_shape_are_problems_too(env: CelEnvironment) -> None:
     problems = load_text(text, "p.yaml", env).problems
     assert [p.policy for p in problems[:2]] == ["typed", "shapeless"]
     assert "no matching overload" in problems[0].message
-    assert "matchConstraints is required" in problems[1].message
-    assert "invalid YAML" in problems[2].message
+    assert "spec.matchConstraints: Required value" in problems[1].message
+    assert "validations or auditAnnotations must contain at least one item" in problems[2].message
+    assert "invalid YAML" in problems[3].message
 
 
 def test_yaml_timestamps_reach_cel_as_strings(env: CelEnvironment) -> None:
@@ -330,8 +337,8 @@ def test_bad_binding_is_a_problem_and_its_policy_stays_unbound(env: CelEnvironme
     text = vap("b", REPLICAS, actions=("Reject",))
     policies = load_text(text, "b.yaml", env)
     assert [p.message for p in policies.problems] == [
-        "ValidatingAdmissionPolicyBinding b-binding: spec.validationActions must be some of "
-        "Deny, Warn, Audit"
+        "ValidatingAdmissionPolicyBinding b-binding: spec.validationActions[0]: "
+        "Unsupported value: 'Reject'"
     ]
     evaluator = Evaluator(policies, env)
     assert [p.name for p in evaluator.unbound] == ["b"]

@@ -76,7 +76,8 @@ def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
     from kubesmith.agent.factory import build_validators
     from kubesmith.agent.validation import validate
 
-    changed = set(co.changed_files())
+    # Deleted files select the builds that used them too (there is nothing else to read).
+    changed = set(co.changed_files()) | _deleted(co)
     with ExitStack() as stack:
         validators = build_validators(settings, co.base)
         if changed and settings.dry_run.mode != "off":
@@ -90,3 +91,10 @@ def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
             return Verdict((), (), names)
         report = validate(co.head, validators, settings, only=changed, base=co.base)
     return Verdict(report.files, report.findings, names)
+
+
+def _deleted(co: Checkout) -> set[str]:
+    """Files the pull request deletes (relative to the merge base)."""
+    merge_base = co.git("merge-base", co.base_sha, co.head_sha).strip()
+    out = co.git("diff", "--name-only", "--diff-filter=D", "-z", merge_base, co.head_sha)
+    return {p for p in out.split("\0") if p}

@@ -152,7 +152,7 @@ def command(
             with revision(root, base_rev) as before:
                 report = validate(root, validators, settings, paths=list(paths), base=before)
     findings, names = list(report.findings), list(report.files)
-    if not names:  # a wrong --repo or include pattern must not look like a clean pass
+    if not names and not findings:  # a wrong --repo or include pattern must not look clean
         from kubesmith.cli._common import err_console
 
         include = ", ".join(settings.workspace.include)

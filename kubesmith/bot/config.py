@@ -28,6 +28,11 @@ class BotConfig:
         max_attempts: tries before a failing job is reported and given up.
         backoff: seconds before the first retry (doubled each time).
         poll: seconds an idle worker waits before looking for work again.
+        job_memory_mb: the address space one job's validation may use, in MiB: it runs in a
+            child process with that limit (``KUBESMITH_BOT_JOB_MEMORY_MB``; 0 runs it in the
+            bot's own process, unbounded).
+        crash_limit: a job whose worker died this many times (the process was killed while
+            running it) is marked failed instead of being run again.
         env: the environment (GitHub credentials, ``KUBESMITH_ALLOW_FILE_REMOTES``).
     """
 
@@ -39,6 +44,8 @@ class BotConfig:
     max_attempts: int = 5
     backoff: float = 5.0
     poll: float = 1.0
+    job_memory_mb: int = 2048
+    crash_limit: int = 2
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
     @property
@@ -73,5 +80,14 @@ class BotConfig:
                 "secret (set the same value in the GitHub App's or repository's webhook settings)"
             )
         store_url = env.get("KUBESMITH_STORE_URL") or None
-        values: dict[str, object] = {"store_url": store_url, **overrides}
+        values: dict[str, object] = {"store_url": store_url}
+        memory = env.get("KUBESMITH_BOT_JOB_MEMORY_MB", "").strip()
+        if memory:
+            try:
+                values["job_memory_mb"] = int(memory)
+            except ValueError:
+                raise ConfigError(
+                    f"KUBESMITH_BOT_JOB_MEMORY_MB={memory!r}: expected a number of MiB"
+                ) from None
+        values |= overrides
         return cls(data_dir=data_dir, webhook_secret=secret, env=env, **values)  # type: ignore[arg-type]

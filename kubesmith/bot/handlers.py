@@ -17,6 +17,7 @@ from kubesmith.bot import comments
 from kubesmith.bot.checkout import Checkout, checkout
 from kubesmith.bot.config import BotConfig
 from kubesmith.bot.events import IssueCommentEvent, PullRequestEvent, parse
+from kubesmith.bot.limits import run_limited
 from kubesmith.bot.queue import Job
 from kubesmith.bot.validation import PullTarget, Verdict, base_settings, validate_checkout
 from kubesmith.config import Settings
@@ -109,7 +110,9 @@ def validate_pull(
     """Validate the pull request; upsert the ONE validation comment and set the commit status."""
     client.create_status(target.head_sha, "pending", description="validating changed manifests")
     with checkout_pull(ctx, client, target, job_id) as co:
-        verdict = validate_checkout(co, base_settings(co))
+        verdict = run_limited(
+            _validate, co, memory_mb=ctx.config.job_memory_mb, what="validating this pull request"
+        )
     body = comments.validation_comment(
         verdict.findings,
         verdict.files,
@@ -121,6 +124,11 @@ def validate_pull(
     state, description = comments.status_of(verdict.findings, len(verdict.files))
     client.create_status(target.head_sha, state, description=description)  # type: ignore[arg-type]
     return verdict
+
+
+def _validate(co: Checkout) -> Verdict:
+    """The validation of one checkout (module-level: it runs in a memory-limited child)."""
+    return validate_checkout(co, base_settings(co))
 
 
 def report_failure(ctx: JobContext, job: Job, error: BaseException) -> None:

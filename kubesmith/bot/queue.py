@@ -13,7 +13,9 @@ the work must survive a restart, and several replicas must be able to share it. 
 * **Retries with backoff**: a failed job goes back to ``queued`` with ``run_after`` pushed out
   exponentially, until ``max_attempts``; then it is ``failed``.
 * **Crash recovery by lease**: a running job's worker heartbeats it; a job whose heartbeat is
-  older than ``lease`` seconds (its process died) is queued again.
+  older than ``lease`` seconds (its process died) is queued again — unless its workers died
+  ``crash_limit`` times: a job that kills the process running it is marked failed, never run
+  in a crash loop.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class JobQueue:
         max_attempts: claims before a failing job is given up.
         backoff: seconds before the first retry; doubled each time, capped at ``backoff_cap``.
         lease: seconds without a heartbeat after which a running job counts as abandoned.
+        crash_limit: abandonments (its worker died) after which a job is failed, not run again.
         clock: epoch seconds (tests move it).
     """
 
@@ -80,9 +83,11 @@ class JobQueue:
         backoff: float = 5.0,
         backoff_cap: float = 600.0,
         lease: float = 120.0,
+        crash_limit: int = 2,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.engine = engine
+        self.crash_limit = crash_limit
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.backoff_cap = backoff_cap
@@ -188,17 +193,7 @@ class JobQueue:
                 )
         except IntegrityError:
             return None  # another replica started a job of this pull request first
-        if row is None:
-            return None
-        return Job(
-            id=int(row["id"]),
-            delivery_id=str(row["delivery_id"]),
-            event=str(row["event"]),
-            kind=str(row["kind"]),
-            pr_key=str(row["pr_key"]),
-            payload=json.loads(row["payload"]),
-            attempts=int(row["attempts"]),
-        )
+        return None if row is None else _job(row)
 
     def heartbeat(self, job_ids: Sequence[int]) -> None:
         """Tell other replicas these running jobs are alive."""
@@ -247,17 +242,50 @@ class JobQueue:
         return True
 
     def requeue_abandoned(self) -> int:
-        """Queue again the running jobs whose worker stopped heartbeating; how many."""
+        """Queue again the running jobs whose worker stopped heartbeating; how many.
+
+        Jobs whose workers died ``crash_limit`` times are failed instead: see
+        :meth:`fail_crash_looping`, which reports them.
+        """
+        self.fail_crash_looping()
         now = self.clock()
         with self._tx() as conn:
             result = conn.execute(
                 text(
-                    "UPDATE bot_jobs SET status = 'queued', claimed_by = NULL, updated_at = :now"
+                    "UPDATE bot_jobs SET status = 'queued', claimed_by = NULL, updated_at = :now,"
+                    " crashes = crashes + 1"
                     " WHERE status = 'running' AND heartbeat_at < :limit"
                 ),
                 {"now": now, "limit": now - self.lease},
             )
             return int(result.rowcount or 0)
+
+    def fail_crash_looping(self) -> list[Job]:
+        """Mark failed the abandoned jobs whose worker died for the ``crash_limit``-th time.
+
+        Returns them, so the caller can tell their pull requests.
+        """
+        now = self.clock()
+        error = (
+            f"the bot process running this job died {self.crash_limit} times (killed, or out of"
+            " memory); it is not run again"
+        )
+        with self._tx() as conn:
+            rows = (
+                conn.execute(
+                    text(
+                        "UPDATE bot_jobs SET status = 'failed', claimed_by = NULL, error = :e,"
+                        " updated_at = :now, crashes = crashes + 1"
+                        " WHERE status = 'running' AND heartbeat_at < :limit"
+                        " AND crashes + 1 >= :n"
+                        " RETURNING id, delivery_id, event, kind, pr_key, payload, attempts"
+                    ),
+                    {"e": error, "now": now, "limit": now - self.lease, "n": self.crash_limit},
+                )
+                .mappings()
+                .all()
+            )
+        return [_job(r) for r in rows]
 
     def prune(self, older_than: float) -> int:
         """Forget finished jobs (done, failed, ignored) last touched ``older_than`` seconds ago.
@@ -289,7 +317,8 @@ class JobQueue:
     def jobs(self, pr_key: str | None = None) -> list[dict[str, Any]]:
         """Every job (optionally of one pull request) as a dict, oldest first."""
         query = (
-            "SELECT id, delivery_id, event, kind, pr_key, status, attempts, error, run_after"
+            "SELECT id, delivery_id, event, kind, pr_key, status, attempts, crashes, error,"
+            " run_after"
             " FROM bot_jobs"
         )
         params: dict[str, Any] = {}
@@ -304,3 +333,15 @@ class JobQueue:
         """Raise RunError when the database cannot be reached."""
         with self._tx(write=False) as conn:
             conn.execute(text("SELECT 1"))
+
+
+def _job(row: Any) -> Job:
+    return Job(
+        id=int(row["id"]),
+        delivery_id=str(row["delivery_id"]),
+        event=str(row["event"]),
+        kind=str(row["kind"]),
+        pr_key=str(row["pr_key"]),
+        payload=json.loads(row["payload"]),
+        attempts=int(row["attempts"]),
+    )

@@ -41,6 +41,7 @@ class Bot:
             max_attempts=config.max_attempts,
             backoff=config.backoff,
             lease=config.lease,
+            crash_limit=config.crash_limit,
         )
         self.metrics = BotMetrics(self.queue.counts)
         self.batcher = Batcher(self.queue)
@@ -68,7 +69,9 @@ class Bot:
         report_failure(self.context, job, error)
 
     def start(self) -> None:
-        """Queue again what a previous process left running, then start the workers."""
+        """Queue again what a previous process left running (failing what died there too
+        often), then start the workers."""
+        self.workers.report_crash_looping()
         recovered = self.queue.requeue_abandoned()
         if recovered:
             log.info("resuming %d job(s) left running by a stopped process", recovered)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from kubesmith.bot.metrics import BotMetrics
 from kubesmith.bot.queue import Job, JobQueue
-from kubesmith.errors import UsageError
+from kubesmith.errors import RunError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,17 @@ class Workers:
             log.exception("could not report the failure of job %s", job.id)
         return "failed"
 
+    def report_crash_looping(self) -> None:
+        """Fail (and tell the pull requests of) the jobs whose workers died too often."""
+        for job in self.queue.fail_crash_looping():
+            log.error("job %s (%s) killed its worker %d times: failed", job.id, job.kind,
+                      self.queue.crash_limit)  # fmt: skip
+            self.metrics.jobs.labels(job.kind, "failed").inc()
+            try:
+                self.report(job, RunError("the bot process running it died repeatedly"))
+            except Exception:
+                log.exception("could not report the failure of job %s", job.id)
+
     def _heartbeat(self) -> None:
         interval = max(0.05, min(self.queue.lease / 4, 15.0))
         pruned = 0.0
@@ -145,6 +156,7 @@ class Workers:
                 ids = list(self._running)
             try:
                 self.queue.heartbeat(ids)
+                self.report_crash_looping()
                 if self.queue.requeue_abandoned():
                     self.wake()
                 if time.monotonic() - pruned > PRUNE_EVERY:

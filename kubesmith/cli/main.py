@@ -1,7 +1,8 @@
 """Entry point of the ``kubesmith`` command: the group and the list of its commands.
 
-Each command is a module of this package exposing one click command; adding a command is one
-import and one ``add_command`` line below.
+Each command is a module exposing one click command, named in ``COMMANDS``: those of this
+package, and the bot's and the eval harness's, which live in their own packages (the interfaces
+do not import each other; this table names them as strings, like entry points).
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ COMMANDS: dict[str, str] = {
     "chat": "kubesmith.cli.chat",
     "review": "kubesmith.cli.review",
     "validate": "kubesmith.cli.validate",
-    "eval": "kubesmith.cli.evals",
+    "eval": "kubesmith.evals.command",
     "rules": "kubesmith.cli.rules",
     "feedback": "kubesmith.cli.feedback",
     "sandbox": "kubesmith.cli.sandbox",
-    "bot": "kubesmith.cli.bot",
+    "bot": "kubesmith.bot.command",
     "tools": "kubesmith.cli.tools",
     "doctor": "kubesmith.cli.doctor",
 }

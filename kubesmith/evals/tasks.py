@@ -1,4 +1,4 @@
-"""The eval task format (YAML, documented in docs/evals.md) and the suites that provide tasks.
+"""The eval task format (YAML, documented in docs/evals.md) and the builtin tasks.
 
 A task names a repository fixture, an intent, and what must hold afterwards::
 
@@ -16,7 +16,6 @@ A task names a repository fixture, an intent, and what must hold afterwards::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -90,15 +89,3 @@ def load_task_file(path: Path) -> list[Task]:
     except (OSError, yaml.YAMLError) as e:
         raise UsageError(f"cannot read tasks from {path}: {e}") from e
     return parse_tasks(data, path.stem, str(path))
-
-
-def suite_loaders() -> dict[str, Callable[[], list[Task]]]:
-    """Suite name → loader. Suites whose data is missing raise UsageError saying why."""
-    from kubesmith.evals.cloudeval import cloudeval_tasks
-    from kubesmith.evals.k8sbench import k8s_ai_bench_tasks
-
-    return {
-        "builtin": builtin_tasks,
-        "cloudeval": cloudeval_tasks,
-        "k8s-ai-bench": k8s_ai_bench_tasks,
-    }

@@ -13,14 +13,15 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kubesmith.cli._common import console, err_console, handle_errors, output_option, print_json
 from kubesmith.errors import UsageError
+from kubesmith.terminal import console, err_console, handle_errors, output_option, print_json
 
 SUITES = ("builtin", "cloudeval", "k8s-ai-bench", "feedback", "all")
 
 
 def _tasks(suite: str, task_file: Path | None) -> list[Any]:
-    from kubesmith.evals.tasks import load_task_file, suite_loaders
+    from kubesmith.evals.suites import suite_loaders
+    from kubesmith.evals.tasks import load_task_file
 
     if task_file is not None:
         return load_task_file(task_file)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from kubesmith.cli._common import handle_errors
+from kubesmith.terminal import handle_errors
 
 
 @click.group("bot")

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from kubesmith.model import PathSegment
+from kubesmith.tools.policy.audit import evaluate_annotations
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment, EvalError, Program
 from kubesmith.tools.policy.convert import convert
 from kubesmith.tools.policy.exprs import normalize, wrap_variables
@@ -35,7 +36,8 @@ from kubesmith.tools.policy.model import Action, Binding, Policy, PolicySet
 from kubesmith.tools.policy.params import ParamProblem, resolve_params
 from kubesmith.tools.policy.scope import NeedsJson, Scope, admission_input
 
-Outcome = Literal["violation", "error"]
+Outcome = Literal["violation", "error", "annotation"]
+"""A failed validation, a check that could not run, or an audit annotation's published value."""
 
 
 @dataclass(frozen=True)
@@ -294,6 +296,8 @@ class Evaluator:
                     out.append(self._failed(b, i, scope, act, values))
                 elif ok is not True and b.policy.failure_policy == "Fail":
                     out.append(_violation(b, i, f"expression returned {ok!r}, not a bool", "error"))
+        for b in group:
+            out += self._annotations(b, scope, params)
         return out
 
     def _eval(self, program: Program, act: Any, scope: Scope) -> Any:
@@ -341,7 +345,23 @@ class Evaluator:
                     out.append(_violation(b, i, f"expression returned {ok!r}, not a bool", "error"))
                 continue
             out.append(self._failed(b, i, scope, act, values))
-        return out
+        return out + self._annotations(b, scope, params)
+
+    def _annotations(self, b: _Bound, scope: Scope, params: Any) -> list[Violation]:
+        """The policy's audit annotations for this request (values and failures)."""
+        if not b.policy.audit_annotations:
+            return []
+        act = scope.activation(params)
+        results = evaluate_annotations(
+            b.policy, lambda source: self._eval(self._lazy(b.policy, source), act, scope)
+        )
+        return [
+            _violation(b, -1, f"audit annotation {b.policy.name}/{r.key}: {r.error}", "error")
+            if r.error
+            else _violation(b, -1, f"audit annotation {b.policy.name}/{r.key}: {r.value}",
+                            "annotation")
+            for r in results
+        ]  # fmt: skip
 
     def _failed(
         self, b: _Bound, i: int, scope: Scope, act: Any, values: dict[str, Any] | None

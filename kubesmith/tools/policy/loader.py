@@ -140,6 +140,11 @@ def _policy(obj: dict[str, Any], file: str, line: int, pack: str | None) -> Poli
         else None,
         description=str(annotations.get("kubesmith.dev/description") or ""),
         pack=pack,
+        audit_annotations=tuple(
+            Named(str(a.get("key") or ""), str(a.get("valueExpression") or ""))
+            for a in spec.get("auditAnnotations") or []
+            if isinstance(a, dict)
+        ),
     )
 
 
@@ -203,6 +208,8 @@ def _expressions(policy: Policy) -> list[tuple[tuple[str | int, ...], str]]:
         found.append((("spec", "validations", i, "expression"), v.expression))
         if v.message_expression:
             found.append((("spec", "validations", i, "messageExpression"), v.message_expression))
+    for i, a in enumerate(policy.audit_annotations):
+        found.append((("spec", "auditAnnotations", i, "valueExpression"), a.expression))
     return found
 
 

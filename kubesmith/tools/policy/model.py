@@ -106,6 +106,8 @@ class Policy:
     """(apiVersion, kind) of the parameter resource, when the policy takes parameters."""
     description: str = ""
     pack: str | None = None
+    audit_annotations: tuple[Named, ...] = ()
+    """``auditAnnotations``: ``name`` is the key, ``expression`` the ``valueExpression``."""
 
 
 @dataclass(frozen=True)

@@ -163,10 +163,10 @@ class PolicyValidator:
             with contextlib.suppress(UsageError):
                 file, line = locate(v.field_path) if locate else (m.file, m.line_of(v.field_path))
         rule = v.policy if v.index < 0 else f"{v.policy}/{v.index}"
-        message = v.message if v.outcome == "violation" else f"cannot evaluate: {_brief(v.message)}"
+        message = v.message if v.outcome != "error" else f"cannot evaluate: {_brief(v.message)}"
         return Finding(
             validator=self.name,
-            severity=_severity(v.actions),
+            severity="info" if v.outcome == "annotation" else _severity(v.actions),
             message=message,
             file=file,
             line=line,

@@ -178,3 +178,47 @@ def test_match_policy_equivalent_covers_the_versions_of_a_crd(env: CelEnvironmen
     found = run(env, vap("w", checks, rules=rules), widget, kinds=Kinds.from_objects([crd]))
     assert [v.message for v in found] == ["seen"]
     assert run(env, vap("w", checks, rules=rules), widget) == []  # versions unknown: no match
+
+
+AUDITED = {
+    "auditAnnotations": [
+        {"key": "replicas", "valueExpression": "'replicas: ' + string(object.spec.replicas)"},
+        {"key": "skipped", "valueExpression": "null"},
+        {"key": "broken", "valueExpression": "object.spec.missing.field"},
+        {"key": "typed", "valueExpression": "object.spec.replicas"},
+    ]
+}
+
+
+@pytest.mark.parametrize("failure_policy", ["Fail", "Ignore"])
+def test_audit_annotations_are_evaluated_and_their_errors_follow_failure_policy(
+    env: CelEnvironment, failure_policy: str
+) -> None:
+    text = vap("audited", [], failurePolicy=failure_policy, **AUDITED)
+    found = run(env, text, deployment(replicas=3))
+    published = [v.message for v in found if v.outcome == "annotation"]
+    errors = [v.message for v in found if v.outcome == "error"]
+    assert published == ["audit annotation audited/replicas: replicas: 3"]
+    if failure_policy == "Ignore":
+        assert errors == []
+    else:
+        assert len(errors) == 2
+        assert "valueExpression 'object.spec.missing.field' resulted in error" in errors[0]
+        assert (
+            "unsupported return type: int. Return type must be either string or null" in errors[1]
+        )
+
+
+def test_a_published_audit_annotation_is_an_info_finding(make_repo: Any) -> None:
+    from kubesmith.config import PolicySettings
+    from kubesmith.tools.policy import PolicyValidator
+    from kubesmith.workspace import Workspace
+
+    text = vap("audited", [], auditAnnotations=AUDITED["auditAnnotations"][:1])
+    repo = make_repo(files={"policies/a.yaml": text, "web.yaml": yaml.safe_dump(deployment())})
+    findings = PolicyValidator(PolicySettings(packs=(), folders=("policies",)), repo).validate(
+        Workspace.load(repo).resources
+    )
+    assert [(f.severity, f.message, f.file) for f in findings] == [
+        ("info", "audit annotation audited/replicas: replicas: 1", "web.yaml")
+    ]

@@ -15,14 +15,15 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from kubesmith.agent.attempt import Attempt, merge_edits
 from kubesmith.agent.learning import apply_rules, check_not_rejected, open_twin, plan_context
 from kubesmith.agent.planner import PlanContext, Planner
 from kubesmith.agent.validation import validate_change
 from kubesmith.config import Settings, load_settings
 from kubesmith.errors import EditRejected, UsageError
-from kubesmith.model import AddResource, Change, ChangeSet, Edit, Finding, Proposal, Usage
+from kubesmith.model import Change, ChangeSet, Edit, Finding, Proposal, Usage
 from kubesmith.store.fingerprint import fingerprint
 from kubesmith.tools.forges.base import Forge
 from kubesmith.tools.forges.body import pr_body, pr_title
@@ -50,37 +51,6 @@ def _quiet(_: str) -> None:
     return None
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """What planning and its repair rounds produced: the change to publish and its verdicts.
-
-    Attributes:
-        changeset: the change checked last — the pending edits merged with the planner's, learned
-            rules applied; its usage is summed over every round.
-        changes: what applying it changed (the base workspace holds it applied).
-        findings: the validators' verdicts on it.
-        rounds: how many planning rounds ran (1 when no repair was needed).
-    """
-
-    changeset: ChangeSet
-    changes: tuple[Change, ...]
-    findings: tuple[Finding, ...]
-    rounds: int
-
-
-def _edit_key(edit: Edit) -> tuple[Any, ...]:
-    if isinstance(edit, AddResource):
-        return ("object", edit.ref.kind, edit.ref.name)
-    path = getattr(edit, "path", None)
-    return ("field", edit.ref.kind, edit.ref.name, edit.file, path, edit.op if not path else "")
-
-
-def merge_edits(pending: Sequence[Edit], new: Sequence[Edit]) -> tuple[Edit, ...]:
-    """Pending edits with ``new`` ones added; a new edit replaces one to the same target."""
-    replaced = {_edit_key(e) for e in new}
-    return tuple(e for e in pending if _edit_key(e) not in replaced) + tuple(new)
-
-
 @dataclass
 class Agent:
     """Turns intents into proposals for one repository.
@@ -101,6 +71,7 @@ class Agent:
     forge: Forge | None = None
     progress: Progress = field(default=_quiet)
     context: PlanContext | None = None
+    """What the planner is told when there is no store (with a store, it is read from there)."""
     store: Store | None = None
     """The feedback store: past outcomes and approved rules shape the plan; a change reviewers
     rejected is not proposed again unless forced."""

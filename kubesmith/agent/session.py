@@ -17,8 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from kubesmith.agent.attempt import Attempt, merge_edits
 from kubesmith.agent.learning import PreviouslyRejected
-from kubesmith.agent.loop import Agent, Attempt, Base, merge_edits
+from kubesmith.agent.loop import Agent, Base
 from kubesmith.errors import EditRejected, UsageError
 from kubesmith.model import Change, ChangeSet, Edit, Finding, Proposal, ResourceRef, Usage
 

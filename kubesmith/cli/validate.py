@@ -110,7 +110,7 @@ def command(
 
     \b
     Examples:
-      kubesmith validate                          # the repository you are in
+      kubesmith validate                          # the folder you are in
       kubesmith validate ~/src/shop/overlays/prod # from any folder, like kubeconform
       kubesmith validate deploy/web.yaml --kube-version 1.30
       kubesmith validate --base origin/main       # only what this branch causes fails
@@ -128,6 +128,8 @@ def command(
     from kubesmith.agent.validation import find_root, validate
 
     root = find_root(list(paths), repo)
+    if not paths and repo is None and Path.cwd().resolve() != root:
+        paths = (Path.cwd(),)  # in a subfolder: that folder, understood within its repository
     settings = load_settings(root)
     extra_crds = [str(d.resolve()) for d in crd_dirs]
     overrides: dict[str, Any] = {

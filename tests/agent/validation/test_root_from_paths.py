@@ -92,3 +92,15 @@ def test_repo_overrides_and_paths_outside_it_are_refused(
     run = validate_json("--repo", str(repo / "apps"), str(repo / "apps"), "--policies", "none")
     assert [f["rule"] for f in run.findings] == ["schema/no-schema"]  # the CRD is outside
     assert run.findings[0]["file"] == "widget.yaml"
+
+
+@pytest.mark.integration
+@needs_kustomize
+def test_no_path_in_a_subfolder_checks_that_folder_within_its_repository(
+    example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(example_repo / "overlays" / "prod")
+    run = validate_json("--policies", "none")
+    assert run.exit_code == 0, run.text
+    assert run.data["files"] == 3
+    assert {f["file"] for f in run.findings} <= {"overlays/prod/kustomization.yaml"}

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from kubesmith.bot import comments
 from kubesmith.bot.checkout import Checkout
 from kubesmith.bot.events import IssueCommentEvent, command_of
+from kubesmith.bot.pulls import checkout_pull, validate_pull
 from kubesmith.bot.queue import Job
 from kubesmith.bot.validation import PullTarget, base_settings, validate_checkout
 from kubesmith.errors import UsageError
@@ -49,8 +50,6 @@ def run_command(ctx: JobContext, job: Job, event: IssueCommentEvent) -> None:
             return
         target = PullTarget.from_api(client.pull(number), event.repository.full_name)
         if text.lower() == "validate":
-            from kubesmith.bot.handlers import validate_pull
-
             verdict = validate_pull(ctx, client, target, job.id)
             reply = (
                 f"Validated `{target.head_sha[:12]}`: {comments.counts_line(verdict.findings)} "
@@ -72,8 +71,6 @@ def _explain(ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: 
             return _explain_proposal(ctx.store.get_proposal(meta["proposal"]))
         except UsageError:
             pass  # opened by another kubesmith with its own store: explain the findings instead
-    from kubesmith.bot.handlers import checkout_pull  # handlers imports this module
-
     with checkout_pull(ctx, client, target, job_id) as co:
         verdict = validate_checkout(co, base_settings(co))
     if not verdict.findings:
@@ -113,8 +110,6 @@ def _propose(
     from kubesmith.tools.forges.github import GitHubForge
 
     own = target.head_ref.startswith("kubesmith/") and read_metadata(target.body) is not None
-    from kubesmith.bot.handlers import checkout_pull  # handlers imports this module
-
     with checkout_pull(ctx, client, target, job_id) as co:
         settings = base_settings(co).merged(**{"forge.base_branch": target.head_ref})
         co.git("branch", "-f", target.head_ref, target.head_sha)

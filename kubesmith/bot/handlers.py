@@ -9,17 +9,16 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from kubesmith.bot import comments
-from kubesmith.bot.checkout import Checkout, checkout
+from kubesmith.bot.commands import run_command
 from kubesmith.bot.config import BotConfig
 from kubesmith.bot.events import IssueCommentEvent, PullRequestEvent, parse
-from kubesmith.bot.limits import run_limited
+from kubesmith.bot.pulls import validate_pull
 from kubesmith.bot.queue import Job
-from kubesmith.bot.validation import PullTarget, Verdict, base_settings, validate_checkout
+from kubesmith.bot.validation import PullTarget
 from kubesmith.config import Settings
 
 if TYPE_CHECKING:
@@ -76,8 +75,6 @@ def handle(ctx: JobContext, job: Job) -> None:
         finally:
             client.close()
     elif job.kind == "command" and isinstance(typed, IssueCommentEvent):
-        from kubesmith.bot.commands import run_command
-
         run_command(ctx, job, typed)
     elif job.kind == "outcome":
         from kubesmith.bot.outcomes import record_outcome
@@ -85,50 +82,6 @@ def handle(ctx: JobContext, job: Job) -> None:
         record_outcome(ctx.store, job.event, job.payload)
     else:
         log.info("job %s: nothing to do for %s/%s", job.id, job.event, job.kind)
-
-
-def checkout_pull(
-    ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: int
-) -> AbstractContextManager[Checkout]:
-    """The pull request's head (and base) checked out in the job's own work folder."""
-    return checkout(
-        ctx.config.work_dir / f"job-{job_id}",
-        target.clone_url,
-        client.token(),
-        head_ref=target.head_ref,
-        head_sha=target.head_sha,
-        base_ref=target.base_ref,
-        base_sha=target.base_sha,
-        number=target.number,
-        allow_file=ctx.config.allow_file_remotes,
-    )
-
-
-def validate_pull(
-    ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: int
-) -> Verdict:
-    """Validate the pull request; upsert the ONE validation comment and set the commit status."""
-    client.create_status(target.head_sha, "pending", description="validating changed manifests")
-    with checkout_pull(ctx, client, target, job_id) as co:
-        verdict = run_limited(
-            _validate, co, memory_mb=ctx.config.job_memory_mb, what="validating this pull request"
-        )
-    body = comments.validation_comment(
-        verdict.findings,
-        verdict.files,
-        head_sha=target.head_sha,
-        blob_url=target.blob_url,
-        validators=verdict.validators,
-    )
-    client.upsert_comment(target.number, body, comments.VALIDATION_MARKER)
-    state, description = comments.status_of(verdict.findings, len(verdict.files))
-    client.create_status(target.head_sha, state, description=description)  # type: ignore[arg-type]
-    return verdict
-
-
-def _validate(co: Checkout) -> Verdict:
-    """The validation of one checkout (module-level: it runs in a memory-limited child)."""
-    return validate_checkout(co, base_settings(co))
 
 
 def report_failure(ctx: JobContext, job: Job, error: BaseException) -> None:

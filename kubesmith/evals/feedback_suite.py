@@ -156,11 +156,7 @@ def maintainer_for(meant: Sequence[Convention] = HIDDEN_CONVENTIONS) -> Maintain
         for rule in rules:
             if rule.status != "candidate":
                 continue
-            match = any(
-                c.kind == rule.kind
-                and all(rule.params.get(k) == c.params.get(k) for k in ("key", "registry"))
-                for c in meant
-            )
+            match = any(c.matches(rule.kind, rule.params) for c in meant)
             store.set_rule_status(rule.id, "approved" if match else "rejected")
 
     return decide

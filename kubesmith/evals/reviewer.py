@@ -8,15 +8,24 @@ is never told. Each convention has a reviewing *style*, as people do:
 * ``edit`` — the reviewer fixes it on the branch and merges (kubesmith sees only the diff).
 
 A proposal that meets every convention is accepted as it is.
+
+The words are people's, not the reader's: each rejection draws a comment from the *measured*
+part of the reviewer-comment corpus (``data/reviewer_comments.yaml``, the part the reader was
+never developed against) that states exactly the violated convention, a different one each time
+(seeded), and falls back to the convention's own ``says`` only when the corpus has none. A
+rejection for several conventions joins several comments, as a person writing two remarks.
 """
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from kubesmith.agent import predicates
 from kubesmith.agent.diffpaths import image_registry, replace_registry
+from kubesmith.agent.reasons import Stated
 from kubesmith.errors import KubesmithError
 from kubesmith.kinds import pod_spec_keys
 from kubesmith.model import Change, Match, PathSegment, ResourceRef, SetField, format_path
@@ -35,6 +44,17 @@ class Convention:
     params: dict[str, Any]
     style: Literal["reject", "edit"]
     says: str = ""
+
+    def matches(self, kind: str, params: dict[str, Any]) -> bool:
+        """True when a learned rule (``kind``, ``params``) is this convention."""
+        if kind != self.kind:
+            return False
+        if kind == "field_predicate":
+            keys: tuple[str, ...] = ("on", "path", "op", "value")
+        else:
+            keys = {"required_label": ("key",), "required_annotation": ("key",),
+                    "forbidden_registry": ("registry",)}.get(kind, ())  # fmt: skip
+        return all(params.get(k) == self.params.get(k) for k in keys)
 
 
 HIDDEN_CONVENTIONS: tuple[Convention, ...] = (
@@ -55,6 +75,12 @@ HIDDEN_CONVENTIONS: tuple[Convention, ...] = (
         "Missing annotation owner-contact=platform-oncall.",
     ),
     Convention("image_pull_policy", {"policy": "IfNotPresent"}, "edit"),
+    Convention(
+        "field_predicate",
+        {"on": "pod", "path": "topologySpreadConstraints", "op": "present", "value": None},
+        "reject",
+        "Workloads must define topologySpreadConstraints.",
+    ),
 )
 
 
@@ -77,16 +103,57 @@ def _pod_base(kind: str) -> tuple[str, ...]:
     return pod_spec_keys(kind) or ("spec", "template", "spec")
 
 
-class SimulatedReviewer:
-    """Reviews proposals against :data:`HIDDEN_CONVENTIONS` (or the conventions given)."""
+def corpus_words(conv: Convention, part: str = "measured") -> list[str]:
+    """Comments of one part of the corpus that state exactly ``conv`` and need no context."""
+    from kubesmith.evals.reviewers_suite import canonical
+    from kubesmith.evals.reviewers_suite import part as corpus_part
 
-    def __init__(self, conventions: Sequence[Convention] = HIDDEN_CONVENTIONS) -> None:
+    want = canonical([Stated(conv.kind, conv.params)])
+    return [
+        c.text
+        for c in corpus_part(part)
+        if c.change is None and len(c.expect) == 1 and canonical(c.expect) == want
+    ]
+
+
+class SimulatedReviewer:
+    """Reviews proposals against :data:`HIDDEN_CONVENTIONS` (or the conventions given).
+
+    Args:
+        conventions: the team's hidden conventions.
+        seed: which comment of the corpus says each rejection (reproducible).
+        words: the corpus part the words come from (``measured``), or ``fixed`` for each
+            convention's own ``says`` (the old, single-phrasing reviewer).
+    """
+
+    def __init__(
+        self,
+        conventions: Sequence[Convention] = HIDDEN_CONVENTIONS,
+        seed: int = 0,
+        words: Literal["measured", "development", "fixed"] = "measured",
+    ) -> None:
         self.conventions = tuple(conventions)
+        self._rng = random.Random(seed)
+        self._words = [[] if words == "fixed" else corpus_words(c, words) for c in self.conventions]
+        self.said: list[str] = []
+        """Every comment the reviewer wrote, in order (for the report)."""
+
+    def say(self, conv: Convention) -> str:
+        """One way to state ``conv``: a corpus comment not used yet, else ``says``.
+
+        A person who has said it every way they know and is still not understood ends up
+        saying it plainly: once the corpus comments for ``conv`` are used up, ``says``.
+        """
+        pool = self._words[self.conventions.index(conv)] if conv in self.conventions else []
+        unused = [w for w in pool if w not in self.said]
+        choice = self._rng.choice(unused) if unused else conv.says
+        self.said.append(choice)
+        return choice
 
     def review(self, workspace: Workspace, changes: Sequence[Change]) -> Review:
         """Judge the workloads ``changes`` touched, as they are in ``workspace`` now."""
         refs = list(dict.fromkeys(c.ref for c in changes if c.ref and c.ref.kind in WORKLOADS))
-        reasons: list[str] = []
+        rejected: list[Convention] = []
         fixes: list[SetField] = []
         violated: list[str] = []
         for ref in refs:
@@ -100,12 +167,13 @@ class SimulatedReviewer:
                     continue
                 violated.append(conv.kind)
                 if conv.style == "reject":
-                    if conv.says not in reasons:
-                        reasons.append(conv.says)
+                    if conv not in rejected:
+                        rejected.append(conv)
                 else:
                     fixes.extend(found)
+        reasons = [self.say(c) for c in rejected]
         if reasons:
-            return Review("rejected", " ".join(reasons), (), tuple(dict.fromkeys(violated)))
+            return Review("rejected", "\n".join(reasons), (), tuple(dict.fromkeys(violated)))
         return Review("accepted", "", tuple(fixes), tuple(dict.fromkeys(violated)))
 
     def _check(self, conv: Convention, ref: ResourceRef, obj: dict[str, Any]) -> list[SetField]:
@@ -123,6 +191,14 @@ class SimulatedReviewer:
                 return []
             replicas = (obj.get("spec") or {}).get("replicas", 1)
             return [] if replicas >= p["n"] else [SetField(ref, "spec.replicas", p["n"])]
+        if conv.kind == "field_predicate":
+            pred = predicates.FieldPredicate.from_params(p)
+            out = []
+            for at, _present, value in predicates.violations(pred, obj):
+                new = predicates.repair(pred, obj, at, value)
+                # a violation with no agreed fix is still a violation (the reviewer says so)
+                out.append(SetField(ref, format_path(_named(obj, at)), new))
+            return out
         out = []
         base = _pod_base(kind)
         spec: Any = obj
@@ -146,3 +222,19 @@ class SimulatedReviewer:
             elif conv.kind == "image_pull_policy" and c.get("imagePullPolicy") != p["policy"]:
                 out.append(SetField(ref, format_path((*path, "imagePullPolicy")), p["policy"]))
         return out
+
+
+def _named(obj: dict[str, Any], at: tuple[str | int, ...]) -> tuple[PathSegment, ...]:
+    """``at`` with container indexes as ``[name=...]`` selectors, as people write paths."""
+    out: list[PathSegment] = []
+    node: Any = obj
+    for seg in at:
+        if isinstance(seg, int) and isinstance(node, list) and 0 <= seg < len(node):
+            item = node[seg]
+            name = item.get("name") if isinstance(item, dict) else None
+            out.append(Match("name", str(name)) if name else seg)
+            node = item
+            continue
+        out.append(seg)
+        node = node.get(seg) if isinstance(node, dict) else None
+    return tuple(out)

@@ -22,7 +22,7 @@ CHECKOUT = ResourceRef("apps/v1", "Deployment", "checkout")
 def test_reviewer_rejects_with_words_and_fixes_by_editing(example_repo: Path) -> None:
     ws = Workspace.load(example_repo)
     changes = ws.apply(ChangeSet("scale checkout to 3", (SetField(CHECKOUT, "spec.replicas", 3),)))
-    review = SimulatedReviewer().review(ws, changes)
+    review = SimulatedReviewer(words="fixed").review(ws, changes)
     assert review.verdict == "rejected"
     assert "Memory limit must equal the memory request." in review.reason
     assert set(review.violated) >= {"required_label", "memory_limit_equals_request"}
@@ -43,10 +43,15 @@ def test_reviewer_rejects_with_words_and_fixes_by_editing(example_repo: Path) ->
                 "spec.template.spec.containers[name=checkout].imagePullPolicy",
                 "IfNotPresent",
             ),
+            SetField(
+                CHECKOUT,
+                "spec.template.spec.topologySpreadConstraints",
+                [{"maxSkew": 1, "topologyKey": "zone", "whenUnsatisfiable": "ScheduleAnyway"}],
+            ),
         ),
     )
     changes = ws.apply(fixed)
-    review = SimulatedReviewer().review(ws, changes)
+    review = SimulatedReviewer(words="fixed").review(ws, changes)
     assert (review.verdict, review.fixes, review.feedback) == ("accepted", (), False)
 
 

@@ -23,7 +23,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -32,9 +32,19 @@ from kubesmith.model import Finding, ResourceRef, from_json
 from kubesmith.tools.schema.kubeconform import Signature, result_signature
 from kubesmith.tools.schema.kubeconform_output import verdict_from_result
 from kubesmith.tools.schema.located import LocatedDocument, parse_documents
-from kubesmith.tools.schema.validator import NAME, SchemaValidator, is_kustomization
-from kubesmith.tools.schema.verdict import RULE_ENGINE, RULE_INVALID_DOCUMENT, RULE_SKIPPED
+from kubesmith.tools.schema.verdict import (
+    NAME,
+    RULE_ENGINE,
+    RULE_INVALID_DOCUMENT,
+    RULE_SKIPPED,
+    is_kustomization,
+)
 from kubesmith.tools.schema.verdict_cache import Stamp, cache_key
+
+if TYPE_CHECKING:
+    # The validator calls this module for whole files (validate_files); at run time only it
+    # imports this one, so the two do not form an import cycle.
+    from kubesmith.tools.schema.validator import SchemaValidator
 
 _BATCH = 50_000
 """At most this many files per kubeconform process (each process compiles the schemas again)."""

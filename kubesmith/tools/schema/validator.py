@@ -29,16 +29,16 @@ from kubesmith.tools.schema.lists import list_items
 from kubesmith.tools.schema.located import expanded_size_exceeds
 from kubesmith.tools.schema.paths import cache_root
 from kubesmith.tools.schema.verdict import (
+    NAME,
     RULE_DUPLICATE_KEY,
     RULE_ENGINE,
     RULE_INVALID_DOCUMENT,
     RULE_NO_SCHEMA,
     RULE_SKIPPED,
     Verdict,
+    is_kustomization,
 )
 from kubesmith.tools.schema.verdict_cache import VerdictCache, cache_key
-
-NAME = "schema"
 
 
 def _plain(value: Any) -> str:
@@ -56,18 +56,6 @@ def as_json(obj: dict[str, Any]) -> str:
     kubeconform); both engines must see the same thing, and the cache key must be stable.
     """
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_plain)
-
-
-_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
-
-
-def is_kustomization(file: str, obj: dict[str, Any]) -> bool:
-    """A kustomization file (by name, or by its kustomize ``apiVersion``)."""
-    if file.rsplit("/", 1)[-1] in _KUSTOMIZATION_FILES:
-        return True
-    return obj.get("kind") in ("Kustomization", "Component") and str(
-        obj.get("apiVersion", "")
-    ).startswith("kustomize.config.k8s.io/")
 
 
 def _finding(m: Manifest, severity: str, message: str, rule: str, path: Any = ()) -> Finding:

@@ -27,6 +27,20 @@ RULE_DUPLICATE_KEY = "schema/duplicate-key"
 RULE_INVALID_DOCUMENT = "schema/invalid-document"
 RULE_SKIPPED = "schema/skipped"
 
+NAME = "schema"
+"""The schema validator's name, as findings carry it."""
+
+_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def is_kustomization(file: str, obj: dict[str, Any]) -> bool:
+    """A kustomization file (by name, or by its kustomize ``apiVersion``)."""
+    if file.rsplit("/", 1)[-1] in _KUSTOMIZATION_FILES:
+        return True
+    return obj.get("kind") in ("Kustomization", "Component") and str(
+        obj.get("apiVersion", "")
+    ).startswith("kustomize.config.k8s.io/")
+
 
 @dataclass(frozen=True)
 class Violation:

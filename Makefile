@@ -25,10 +25,11 @@ tools: $(STAMP)
 run: $(STAMP)
 	$(PY) examples/run_demo.py $(if $(REPO),--repo $(REPO),)
 
-## lint: ruff lint and format check
+## lint: ruff lint and format check; the import contracts (layers, no cycles) in pyproject.toml
 lint: $(STAMP)
 	$(BIN)/ruff check kubesmith tests examples benchmarks
 	$(BIN)/ruff format --check kubesmith tests examples benchmarks
+	$(BIN)/lint-imports --no-cache
 
 ## typecheck: mypy --strict on the package
 typecheck: $(STAMP)

@@ -16,7 +16,7 @@ from rich.table import Table
 from kubesmith.errors import UsageError
 from kubesmith.terminal import console, err_console, handle_errors, output_option, print_json
 
-SUITES = ("builtin", "cloudeval", "k8s-ai-bench", "feedback", "all")
+SUITES = ("builtin", "cloudeval", "k8s-ai-bench", "feedback", "reviewers", "all")
 
 
 def _tasks(suite: str, task_file: Path | None) -> list[Any]:
@@ -101,8 +101,9 @@ def command(
     \b
     Suites: builtin (tasks over examples/manifests), cloudeval (CloudEval-YAML's modify
     problems), k8s-ai-bench (its manifest-changing prompts), feedback (a simulated reviewer,
-    measuring learning), all. Each task runs in its own temporary git repository; a failing task
-    never stops the run; a run folder given again is resumed. Compare runs with
+    measuring learning), reviewers (reading conventions from 245 reviewer comments; --planner
+    llm reads them with the model), all. Each task runs in its own temporary git repository; a
+    failing task never stops the run; a run folder given again is resumed. Compare runs with
     `kubesmith eval compare RUN_A RUN_B`. With --replay the model's part comes from recorded
     turns on a loopback server (a harness check, never a model score). See docs/evals.md.
     """
@@ -138,7 +139,14 @@ def command(
             json.dumps({**learning, "log": log}, indent=2, default=str) + "\n", encoding="utf-8"
         )
         summary["suites"]["feedback"] = learning  # figures of its own, not task successes
-    if suite != "feedback" or task_file is not None:
+    if suite in ("reviewers", "all") and task_file is None:
+        from kubesmith.evals.reviewers_suite import run_reviewers_suite, suite_reader
+
+        read = run_reviewers_suite(*suite_reader(planner, model))
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "reviewers.json").write_text(json.dumps(read, indent=2) + "\n")
+        summary["suites"]["reviewers"] = {k: v for k, v in read.items() if k != "misses"}
+    if suite not in ("feedback", "reviewers") or task_file is not None:
         tasks = _tasks(suite, task_file)[:limit]
         if not tasks:
             raise UsageError("no tasks to run")
@@ -193,8 +201,8 @@ def command(
         "suite", "tasks", "successes", "rate", "unsupported", "errors", "handled by", box=None
     )
     for name, s in summary["suites"].items():
-        if name == "feedback":
-            continue  # its figures follow the table
+        if name in ("feedback", "reviewers"):
+            continue  # their figures follow the table
         table.add_row(
             name,
             str(s.get("tasks", "")),
@@ -216,6 +224,16 @@ def command(
             f"{feedback['last_feedback_at']})"
             + (f"; without learning {control:.0%} over the last 10" if control is not None else "")
         )
+    reviewers = summary["suites"].get("reviewers")
+    if reviewers:
+        for part in ("development", "measured"):
+            p = reviewers[part]
+            console.print(
+                f"reviewers ({part}, {reviewers['reader']} reader): {p['right']}/"
+                f"{p['with_convention']} comments read with the right rules and parameters "
+                f"({p['recall']:.1%}); rules from {p['false_rule_comments']} of "
+                f"{p['without_convention']} comments without a convention"
+            )
     if replay:
         console.print(f"[yellow]{escape(_replay_note(replay))}[/]")
     console.print(f"report: {escape(str(report))}")

@@ -128,6 +128,29 @@ def score(comments: Sequence[Comment], reader: Reader = read_reason) -> dict[str
     }
 
 
+def suite_reader(planner: str, model: str | None) -> tuple[Reader, str]:
+    """The reader ``kubesmith eval --planner`` names: offline, or the model (llm/auto).
+
+    Raises:
+        ConfigError: ``--planner llm`` without a model configured.
+    """
+    if planner == "offline":
+        return read_reason, "offline"
+    from kubesmith.agent.reasons_model import model_reader
+    from kubesmith.config import load_settings
+    from kubesmith.errors import ConfigError
+
+    settings = load_settings().merged(**{"llm.model": model})
+    reader = model_reader(settings)
+    if reader is None:
+        if planner == "llm":
+            raise ConfigError(
+                "the reviewers suite with --planner llm needs --model or KUBESMITH_MODEL"
+            )
+        return read_reason, "offline"
+    return reader, f"model {settings.llm.model}"
+
+
 def run_reviewers_suite(reader: Reader = read_reason, name: str = "offline") -> dict[str, Any]:
     """Both parts of the split, reported apart; ``measured`` is the honest number."""
     started = time.perf_counter()

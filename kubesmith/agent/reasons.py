@@ -49,6 +49,11 @@ NEGATION = re.compile(
     r"\b(?:no|not|never|none|don't|do not|isn't|aren't|won't|can't|cannot|forbidden|"
     r"disallowed|prohibited|banned|ban|avoid|instead of|stop|without|nowhere)\b|!="
 )
+DISCUSSION = re.compile(
+    r"\blooks? (?:fine|good|ok|okay|right|correct)\b|\bexplain\b|"
+    r"\b(?:not|n't|never) (?:touch|change|modify|remove|bump)\b|\bseparate (?:change|pr)\b"
+)
+"""A sentence about this change (approval, a question, "don't touch X"), not a convention."""
 _PAIR = re.compile(
     r"(?P<key>[a-z0-9][\w./-]*[a-z0-9])\s*(?:=|:\s)\s*(?P<q>['\"]?)(?P<value>[^\s,;()'\"]+)(?P=q)"
 )
@@ -58,6 +63,7 @@ _KEY_STOP = words(
     mandatory please add adds needs need with on it of for must should again label labels
     annotation annotations one some no not which who when also too requires carry carries
     label, from to as by here there value your my every we you they i up heads fyi nit note
+    same other new old different wrong right correct extra change changes
     workload workloads everything deployment deployments service services it's
     """
 )
@@ -331,6 +337,8 @@ def _pull_policy(lines: list[str], ctx: Sequence[ChangeContext]) -> list[Stated]
 
 def _pdb(lines: list[str]) -> list[Stated]:
     for line in lines:
+        if DISCUSSION.search(line):
+            continue
         if re.search(r"\bpdb\b|poddisruptionbudget|disruption budget", line):
             return [Stated("pdb_required")]
     return []
@@ -353,7 +361,10 @@ def read_reason(text: str, changes: Sequence[ChangeContext] = ()) -> list[Stated
     found += _latest(lines, changes)
     found += _pull_policy(lines, changes)
     found += _pdb(lines)
-    found += [Stated("field_predicate", p) for p in read_all_fields(lines, changes, bool(memory))]
+    conventions = [ln for ln in lines if not DISCUSSION.search(ln)]
+    found += [
+        Stated("field_predicate", p) for p in read_all_fields(conventions, changes, bool(memory))
+    ]
     unique: list[Stated] = []
     for s in found:
         if s not in unique:

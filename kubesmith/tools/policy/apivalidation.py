@@ -3,8 +3,7 @@
 A policy the API server would refuse never runs in a cluster, so enforcing it offline would be
 a lie and skipping it silently worse: kubesmith reports it as a broken policy with the field at
 fault. The rules follow ``pkg/apis/admissionregistration/validation`` (after the v1 defaults:
-``failurePolicy: Fail``, ``matchPolicy: Equivalent``, empty selectors, rule ``scope: "*"``,
-``parameterNotFoundAction: Deny``), and
+``failurePolicy: Fail``, ``matchPolicy: Equivalent``, empty selectors, rule ``scope: "*"``), and
 which variables each kind of expression may use (``params`` only with a ``paramKind``; no
 ``authorizer`` in a ``messageExpression``; no ``variables`` in a ``matchCondition``; a variable
 only after its definition). Type errors are found by compiling (:mod:`loader`).
@@ -329,7 +328,9 @@ def _param_ref(ref: Any) -> list[Error]:
         errors.append((where, "Required value: one of name or selector must be specified"))
     if selector is not None:
         errors += selector_errors(selector, (*where, "selector"))
-    action = ref.get("parameterNotFoundAction", "Deny")  # the v1 default
-    if action not in ("Deny", "Allow"):
+    action = ref.get("parameterNotFoundAction")
+    if not action:  # v1 has no default for it (v1alpha1 had Deny)
+        errors.append(((*where, "parameterNotFoundAction"), "Required value"))
+    elif action not in ("Deny", "Allow"):
         errors.append(((*where, "parameterNotFoundAction"), f"Unsupported value: {action!r}"))
     return errors

@@ -1,5 +1,6 @@
 """Kubernetes CEL functions declared with typed overloads: list ``indexOf``/``lastIndexOf``,
-``string(ip)``/``string(cidr)``, the semver and image libraries. (Cross-type numeric comparisons
+``string(ip)``/``string(cidr)`` and the semver library. (The image library of newer Kubernetes
+is left out: kube-apiserver 1.34 refuses ``isImage(...)``.) (Cross-type numeric comparisons
 such as ``1 < 2.5`` are :mod:`celenv`'s: the runtime has them, only the checker refuses them.)
 
 These need parameter types (a list receiver, so ``'abc'.indexOf('b')`` stays the strings
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kubesmith.tools.policy import imageref, semver
+from kubesmith.tools.policy import semver
 
 _IP, _CIDR = "__k8s_ip__", "__k8s_cidr__"
 
@@ -62,8 +63,4 @@ OVERLOADS: list[Overload] = [
     ("isSemver", "k8s_is_semver_normalize", "bool", ("string", "bool"), False, semver.is_semver),
     *((name, f"k8s_semver_{name}", "int", ("dyn",), True, impl)
       for name, impl in semver.FUNCTIONS.items()),
-    ("image", "k8s_image", "dyn", ("string",), False, imageref.parse),
-    ("isImage", "k8s_is_image", "bool", ("string",), False, imageref.is_image),
-    *((name, f"k8s_image_{name}", "bool" if name == "containsDigest" else "string", ("dyn",),
-       True, impl) for name, impl in imageref.FUNCTIONS.items()),
 ]  # fmt: skip

@@ -116,6 +116,9 @@ CASES = [
          True),
     Case("semver", policy("semver", validations=check(
         "isSemver('1.2.3') && semver('1.2.3').isLessThan(semver('1.10.0'))")), True),
+    # the image library is newer than Kubernetes 1.34: its API server refuses it
+    Case("image", policy("image", validations=check("isImage('nginx')")), False,
+         "spec.validations[0].expression"),
     Case("sets", policy("sets", validations=check("sets.contains([1, 2], [1])")), True),
     Case("two-variable-comprehension",
          policy("two-var", validations=check(
@@ -130,8 +133,11 @@ CASES = [
          binding("name-sel", paramRef={"name": "p", "selector": {},
                                         "parameterNotFoundAction": "Deny"}),
          False, "spec.paramRef.name"),
-    Case("binding-param-ref-default-action", binding("default-action", paramRef={"name": "p"}),
-         True),
+    Case("binding-param-ref-without-not-found-action",
+         binding("no-action", paramRef={"name": "p"}),
+         False, "spec.paramRef.parameterNotFoundAction"),
+    Case("binding-param-ref-with-action",
+         binding("with-action", paramRef={"name": "p", "parameterNotFoundAction": "Allow"}), True),
     Case("binding-only-selectors",
          binding("selectors", matchResources={"namespaceSelector": {"matchLabels": {"a": "b"}}}),
          True),

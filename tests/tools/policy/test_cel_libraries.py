@@ -1,6 +1,7 @@
 """Kubernetes CEL environment parts that were missing (issue 16): list indexOf/lastIndexOf,
-string(ip)/string(cidr), the semver and image libraries, the sets extension, two-variable
-comprehensions, cross-type numeric comparisons and the strings extension at version 2.
+string(ip)/string(cidr), the semver library, the sets extension, two-variable
+comprehensions, cross-type numeric comparisons and the strings extension at version 2 (the image
+library of newer Kubernetes is not there: kube-apiserver 1.34 refuses it, see broken_cases).
 
 Expected values are the examples of the Kubernetes CEL documentation and of the library
 sources' doc comments (``apiserver/pkg/cel/library``)."""
@@ -12,8 +13,6 @@ from typing import Any
 import pytest
 
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment, EvalError
-
-SHA = "sha256:6aefddb645ee6963afd681b1845c661d0ea4c3b20ab9db86d9e753b203d385f2"
 
 
 @pytest.fixture(scope="module")
@@ -51,17 +50,6 @@ def run(env: CelEnvironment, source: str, **data: Any) -> Any:
         ("semver('1.0.0-alpha.2').isLessThan(semver('1.0.0-alpha.10'))", True),
         ("semver('1.10.0').isGreaterThan(semver('1.9.0'))", True),
         ("quantity('1Gi').isGreaterThan(quantity('500Mi'))", True),  # still quantities
-        ("image('registry.k8s.io/kube-apiserver-arm64:latest').registry()", "registry.k8s.io"),
-        ("image('kube-apiserver-arm64:testtag').registry()", "index.docker.io"),
-        ("image('registry.k8s.io/kube-apiserver-arm64').repository()", "kube-apiserver-arm64"),
-        ("image('registry.k8s.io/kube-apiserver-arm64').tag()", "latest"),
-        ("image('registry.k8s.io/kube-apiserver-arm64:testtag').tag()", "testtag"),
-        (f"image('registry.k8s.io/kube-apiserver-arm64@{SHA}').digest()", SHA),
-        (f"image('registry.k8s.io/kube-apiserver-arm64:latest@{SHA}').identifier()", SHA),
-        (f"image('registry.k8s.io/kube-apiserver-arm64:latest@{SHA}').containsDigest()", True),
-        ("image('registry.k8s.io/kube-apiserver-arm64:latest').containsDigest()", False),
-        ("isImage('nginx')", True),
-        ("isImage('registry.k8s.io//kube-apiserver-arm64')", False),
         ("sets.contains([1, 2, 3], [2, 3])", True),
         ("sets.equivalent([1, 2], [2, 1, 1])", True),
         ("sets.intersects([1], [2])", False),
@@ -86,10 +74,7 @@ def test_list_index_of_works_on_dynamic_data(env: CelEnvironment) -> None:
     assert run(env, "object.name.indexOf('b')", name="ab") == 1
 
 
-@pytest.mark.parametrize(
-    "source",
-    ["semver('200K')", "semver('1.0', false)", "image('registry.k8s.io//x')", "string({'a': 1})"],
-)
+@pytest.mark.parametrize("source", ["semver('200K')", "semver('1.0', false)", "string({'a': 1})"])
 def test_invalid_values_are_evaluation_errors(env: CelEnvironment, source: str) -> None:
     with pytest.raises(EvalError):
         run(env, source)

@@ -247,7 +247,9 @@ def test_params_from_a_file_by_name_and_from_overrides(env: CelEnvironment) -> N
         "max",
         PARAM_POLICY,
         paramKind={"apiVersion": "v1", "kind": "ConfigMap"},
-        binding={"paramRef": {"name": "limits", "namespace": "policy"}},
+        binding={
+            "paramRef": {"name": "limits", "namespace": "policy", "parameterNotFoundAction": "Deny"}
+        },
     )
     text += "---\n" + yaml.safe_dump(param)
     assert evaluate(env, text, deployment(replicas=3)) == []
@@ -268,7 +270,12 @@ def test_params_selected_by_labels_evaluate_once_each(env: CelEnvironment) -> No
         "sel",
         PARAM_POLICY,
         paramKind={"apiVersion": "v1", "kind": "ConfigMap"},
-        binding={"paramRef": {"selector": {"matchLabels": {"use": "yes"}}}},
+        binding={
+            "paramRef": {
+                "selector": {"matchLabels": {"use": "yes"}},
+                "parameterNotFoundAction": "Deny",
+            }
+        },
     )
     text += "".join("---\n" + yaml.safe_dump(p) for p in params)
     # Parameters written without a namespace are created in `default`, and a paramRef without
@@ -351,7 +358,7 @@ def test_override_for_a_custom_param_kind_is_the_object_itself(env: CelEnvironme
         "custom",
         validations,
         paramKind={"apiVersion": "example.com/v1", "kind": "ReplicaLimit"},
-        binding={"paramRef": {"name": "limit"}},
+        binding={"paramRef": {"name": "limit", "parameterNotFoundAction": "Deny"}},
     )
     overrides = {"custom": {"spec": {"max": 0}}}
     found = evaluate(env, text, deployment(), overrides=overrides)

@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from kubesmith.errors import ConfigError
@@ -178,28 +177,41 @@ def _from_environment(data: dict[str, Any]) -> None:
         forge["github_api_url"] = env["GITHUB_API_URL"]
 
 
+def _read_file(path: Path) -> dict[str, Any]:
+    """The settings file's mapping, read within the reading limits; anything that is not a
+    readable YAML file (a folder, a broken link, undecodable text, an alias bomb) is an error,
+    never silently the defaults."""
+    from kubesmith.errors import ManifestError
+    from kubesmith.reading import load_one, read_text
+
+    if not path.is_file():
+        what = "a broken link" if not path.exists() else "not a regular file (a folder?)"
+        raise ConfigError(f"{path}: {what}; the settings file must be a YAML file")
+    try:
+        loaded = load_one(read_text(path, str(path)), str(path))
+    except ManifestError as e:
+        raise ConfigError(str(e)) from e
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot read: {e.strerror or e}") from e
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: expected a mapping at the top level")
+    return dict(loaded or {})
+
+
 def load_settings(repo: Path | None = None, *, environment: bool = True) -> Settings:
     """Read ``.kubesmith.yaml`` from ``repo`` (when present) and the environment.
 
     Raises:
-        ConfigError: when the file is not valid YAML or names unknown settings.
+        ConfigError: when the file cannot be read (not a file, undecodable, over a reading
+            limit), is not valid YAML, or names unknown settings.
     """
     data: dict[str, Any] = {}
     source = "defaults"
     if repo is not None:
         path = repo / CONFIG_FILE
-        if path.is_file():
+        if path.exists() or path.is_symlink():
             source = str(path)
-            try:
-                loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except yaml.YAMLError as e:
-                mark = getattr(e, "problem_mark", None)
-                where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-                problem = getattr(e, "problem", None) or str(e)
-                raise ConfigError(f"{where}: not valid YAML: {problem}") from e
-            if loaded is not None and not isinstance(loaded, dict):
-                raise ConfigError(f"{path}: expected a mapping at the top level")
-            data = dict(loaded or {})
+            data = _read_file(path)
     if environment:
         _from_environment(data)
     return _validate(data, source)

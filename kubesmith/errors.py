@@ -10,6 +10,8 @@
         ``ToolError`` – an external tool is missing, crashed or timed out.
         ``ForgeError`` – the forge (local store, GitHub) refused or failed.
         ``ManifestError`` – a YAML file cannot be parsed or edited as asked.
+            ``ManifestRefused`` – input refused unread: over a limit (size, documents, depth,
+                alias expansion), undecodable text, or a file name that is not UTF-8.
     ``EditRejected`` – a signal back to the planner/model: this edit cannot be applied or failed
         validation; the message is written for the model and goes back to it in a repair round.
 
@@ -84,6 +86,15 @@ class ManifestError(RunError):
         super().__init__(f"{where}{message}")
         self.file = file
         self.line = line
+
+
+class ManifestRefused(ManifestError):
+    """A file refused before (or while) parsing: too large, too deep, an alias bomb, text that
+    is not decodable, or a name that is not UTF-8.
+
+    Always an error finding: unlike a Helm template (skipped with a note), a refused file may
+    be one ``kubectl`` would apply, so it can never count as checked.
+    """
 
 
 class EditRejected(KubesmithError):

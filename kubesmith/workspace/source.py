@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kubesmith.errors import GitError
+from kubesmith.reading import display_name, name_problem
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,9 @@ class SourceFile:
     size: int
     blob: str | None = None
     """The git blob id, when the file comes from a commit (a content id for caching)."""
+    problem: str | None = None
+    """Why the file cannot be read at all (a name that is not UTF-8: ``path`` is then its
+    escaped spelling); such a file is reported, never read or silently left out."""
 
 
 class FileSource(Protocol):
@@ -69,7 +73,9 @@ class DirectorySource:
                     size = full.stat().st_size
                 except OSError:
                     continue
-                yield SourceFile(full.relative_to(self.root).as_posix(), size)
+                rel = full.relative_to(self.root).as_posix()
+                problem = name_problem(rel)
+                yield SourceFile(display_name(rel) if problem else rel, size, problem=problem)
 
     def read(self, paths: Sequence[str]) -> dict[str, bytes]:
         return {p: (self.root / p).read_bytes() for p in paths}
@@ -101,6 +107,10 @@ class GitTreeSource:
             mode, kind, sha, size = meta.split()
             # Symlinks (120000) and submodules are not manifests; skip them like outside links.
             if kind != b"blob" or mode == b"120000":
+                continue
+            problem = name_problem(path_b)
+            if problem is not None:
+                yield SourceFile(display_name(path_b), int(size), problem=problem)
                 continue
             path = path_b.decode()
             self._blobs[path] = sha.decode()

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from kubesmith.config import Settings, WorkspaceSettings, load_settings
-from kubesmith.errors import EditRejected, ManifestError
+from kubesmith.errors import EditRejected, ManifestError, ManifestRefused
 from kubesmith.model import (
     AddResource,
     Change,
@@ -28,6 +28,8 @@ from kubesmith.model import (
     ResourceRef,
     SetField,
 )
+from kubesmith.reading import Limits, decode, too_large
+from kubesmith.reading import use as use_limits
 from kubesmith.workspace.cache import ParseCache
 from kubesmith.workspace.document import Document
 from kubesmith.workspace.kustomize import Kustomization, is_kustomization
@@ -46,8 +48,10 @@ class Workspace:
         settings: the repository's settings.
         documents: every Kubernetes document, Kustomize patches included.
         kustomizations: every kustomization file.
-        notes: files that were skipped, and why.
-        errors: files that could not be parsed (never rewritten; other files stay usable).
+        notes: files that were skipped, and why (Helm templates, YAML that is no manifest).
+        errors: files that could not be read or parsed — malformed, undecodable, over a
+            reading limit (:mod:`kubesmith.reading`) or with a name that is not UTF-8 —
+            never rewritten; the other files stay usable.
     """
 
     def __init__(self, root: Path, source: FileSource, settings: Settings) -> None:
@@ -64,6 +68,10 @@ class Workspace:
         self._by_kind: dict[str, list[Document]] = defaultdict(list)
         self._by_name: dict[str, list[Document]] = defaultdict(list)
         self._doc_cache: dict[str, tuple[tuple[object, ...], list[Document]]] = {}
+        self.encodings: dict[str, str] = {}
+        """Files read in an encoding other than UTF-8 (UTF-16): read and validated, never
+        edited (kubesmith writes UTF-8, and re-encoding would rewrite every line)."""
+        self.limits = Limits(max_file_bytes=settings.workspace.max_file_bytes)
 
     # ------------------------------------------------------------------ loading
 
@@ -93,7 +101,7 @@ class Workspace:
     def _load(self, cfg: WorkspaceSettings, cache: ParseCache | None) -> None:
         # One pause of the cyclic collector for the whole load: thousands of small node objects
         # would otherwise make it rescan the growing heap after every file.
-        with gc_paused():
+        with gc_paused(), use_limits(self.limits):
             self._load_files(cfg, cache)
         self._index()
 
@@ -103,8 +111,11 @@ class Workspace:
         for f in self.source.files():
             if not matches(f.path, cfg.include) or matches(f.path, cfg.exclude):
                 continue
-            if f.size > cfg.max_file_bytes:
-                self.notes.append(f"{f.path}: skipped, {f.size} bytes is over the size limit")
+            if f.problem is not None:
+                self.errors.append(ManifestRefused(f.problem, f.path, 1))
+                continue
+            if f.size > self.limits.max_file_bytes:
+                self.errors.append(ManifestRefused(too_large(self.limits, f.size), f.path, 1))
                 continue
             if cache is not None and f.blob is not None:
                 blobs[f.path] = f.blob
@@ -122,16 +133,19 @@ class Workspace:
         self, wanted: list[str], cache: ParseCache | None, blobs: dict[str, str]
     ) -> None:
         for path, raw in self.source.read(wanted).items():
-            if b"\0" in raw:
-                self.notes.append(f"{path}: skipped, binary content")
-                continue
             try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                self.notes.append(f"{path}: skipped, not UTF-8 text")
+                decoded = decode(raw, path)
+            except ManifestRefused as e:
+                self.errors.append(e)
                 continue
+            text = decoded.text
+            if not decoded.is_utf8:
+                self.encodings[path] = decoded.encoding
             try:
                 self.files[path] = YamlFile.parse(text, path)
+            except ManifestRefused as e:
+                self.errors.append(e)
+                continue
             except ManifestError as e:
                 if "{{" in text:
                     self.notes.append(f"{path}: skipped, a template (Helm/Go), not plain YAML")
@@ -139,7 +153,7 @@ class Workspace:
                     self.errors.append(e)
                 continue
             self.original[path] = text
-            if cache is not None and path in blobs:
+            if cache is not None and path in blobs and decoded.is_utf8:
                 cache.put(blobs[path], path, self.files[path])
 
     def _index(self) -> None:
@@ -284,6 +298,11 @@ class Workspace:
         deleted: set[str] = set()
 
         def editable(path: str) -> YamlFile:
+            if path in self.encodings:
+                raise EditRejected(
+                    f"{path} is {self.encodings[path].upper()} text: kubesmith edits UTF-8 files "
+                    "only (save it as UTF-8 to change it)"
+                )
             if path not in staged:
                 if path in self.files:
                     staged[path] = self.files[path].copy()

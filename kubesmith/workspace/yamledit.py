@@ -25,8 +25,9 @@ from typing import Any
 
 from yaml.nodes import Node
 
-from kubesmith.errors import KubesmithError, ManifestError
+from kubesmith.errors import KubesmithError, ManifestError, ManifestRefused
 from kubesmith.model import PathSegment, format_path, parse_path
+from kubesmith.reading import check_text, current
 from kubesmith.workspace import yamldata as D
 from kubesmith.workspace.yamlnodes import Chunk, count_breaks, gc_paused, parse_chunk
 from kubesmith.workspace.yamlnodes import split_documents as _split
@@ -147,8 +148,15 @@ class YamlFile:
         self._body = text[len(self._bom) :]
         self.documents: list[YamlDocument] = []
         line0, last = 0, 0
+        limits = current()
+        check_text(text, name, limits)
+        chunks = _split(self._body)
+        if len(chunks) > limits.max_documents:
+            raise ManifestRefused(
+                f"more than {limits.max_documents:,} YAML documents in one file: not read", name, 1
+            )
         with gc_paused() if len(self._body) > _BIG else nullcontext():
-            for chunk in _split(self._body):
+            for chunk in chunks:
                 line0 += count_breaks(self._body, last, chunk.start)
                 last = chunk.start
                 self.documents.append(YamlDocument(self, chunk, line0))
@@ -158,7 +166,9 @@ class YamlFile:
         """Parse ``text`` (kept byte for byte).
 
         Raises:
-            ManifestError: malformed YAML (with the 1-based line), or an alias bomb.
+            ManifestError: malformed YAML (with the 1-based line); ``ManifestRefused`` when
+                the text is over a reading limit (:mod:`kubesmith.reading`: size, documents,
+                nesting, alias expansion).
         """
         return cls(text, name)
 

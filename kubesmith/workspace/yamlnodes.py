@@ -29,7 +29,8 @@ from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
-from kubesmith.errors import ManifestError
+from kubesmith.errors import ManifestError, ManifestRefused
+from kubesmith.reading import Limits, check_node, current
 
 _T = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_T + s for s in ("str", "int", "float", "bool", "null"))
@@ -69,9 +70,6 @@ try:
     LOADER: Any = _Loader
 except ImportError:  # pragma: no cover - PyYAML without libyaml: correct, only slower
     LOADER = yaml.SafeLoader
-
-MAX_EXPANSION = 100_000
-"""Aliases may expand a document to at most this many nodes (or 10x its written size)."""
 
 _MARKER = re.compile(r"^(?:---|\.\.\.)(?=[ \t\r\n]|\Z)", re.MULTILINE)
 _BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
@@ -175,16 +173,18 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse_chunk(text: str, name: str, line0: int) -> Parsed:
-    """Compose and build one document's text.
+def parse_chunk(text: str, name: str, line0: int, limits: Limits | None = None) -> Parsed:
+    """Compose and build one document's text, within the reading limits.
 
     Args:
         text: the document's text (markers included).
         name: file name for error messages.
         line0: number of lines before ``text`` in the file, to report absolute lines.
+        limits: nesting and alias expansion bounds (default: :func:`kubesmith.reading.current`).
 
     Raises:
-        ManifestError: malformed YAML, more than one document, or an alias bomb.
+        ManifestError: malformed YAML or more than one document; ``ManifestRefused`` when the
+            document is nested too deeply or its aliases expand it too far (an alias bomb).
     """
     try:
         loader = LOADER(text)
@@ -206,12 +206,12 @@ def parse_chunk(text: str, name: str, line0: int) -> Parsed:
     except yaml.YAMLError as e:
         raise ManifestError(f"malformed YAML: {e}", file=name, line=line0 + 1) from e
     except RecursionError as e:
-        raise ManifestError("YAML nested too deeply", file=name, line=line0 + 1) from e
+        raise ManifestRefused("YAML nested too deeply: not read", file=name, line=line0 + 1) from e
     if len(roots) > 1:
         raise ManifestError("cannot split the YAML documents of this file", name, line0 + 1)
     if not roots:
         return Parsed(None, None, frozenset(), ())
-    return _Builder(name, line0, "&" in text).run(roots[0])
+    return _Builder(name, line0, "&" in text, limits or current()).run(roots[0])
 
 
 _PENDING = object()
@@ -220,47 +220,40 @@ _PENDING = object()
 class _Builder:
     """Turns a node tree into plain data (dict/list/str/int/float/bool/None)."""
 
-    def __init__(self, name: str, line0: int, anchors: bool) -> None:
+    def __init__(self, name: str, line0: int, anchors: bool, limits: Limits) -> None:
         self.name = name
         self.line0 = line0
+        self.limits = limits
+        self.depth = 0
         self.memo: dict[int, Any] | None = {} if anchors else None
         self.shared: set[int] = set()
         self.dup_nodes: list[tuple[MappingNode, Any, Node]] = []
 
     def run(self, root: Node) -> Parsed:
+        if self.memo is not None:
+            # Anchors: measure before building, so an alias bomb is refused unexpanded (the
+            # builder shares aliased values, but whoever walks the data would expand them).
+            check_node(root, self.name, self._line(root), self.limits)
         try:
             data = self.build(root)
         except RecursionError as e:
-            raise ManifestError("YAML nested too deeply", self.name, self._line(root)) from e
-        if self.shared:
-            self._check_expansion(root)
+            raise ManifestRefused(
+                "YAML nested too deeply: not read", self.name, self._line(root)
+            ) from e
         dups = tuple(((*_path_to(root, m), key), self._line(k)) for m, key, k in self.dup_nodes)
         return Parsed(root, data, frozenset(self.shared), dups)
 
     def _line(self, node: Node) -> int:
         return self.line0 + node.start_mark.line + 1
 
-    def _check_expansion(self, root: Node) -> None:
-        """Refuse documents whose aliases expand to far more nodes than are written."""
-        sizes: dict[int, int] = {}
-        stack: list[tuple[Node, bool]] = [(root, False)]
-        while stack:
-            node, done = stack.pop()
-            if id(node) in sizes:
-                continue
-            kids = _children(node)
-            if done:
-                total = 1 + sum(sizes[id(k)] for k in kids)
-                sizes[id(node)] = total
-                if total > MAX_EXPANSION and total > 10 * len(sizes):
-                    raise ManifestError(
-                        f"YAML aliases expand to more than {MAX_EXPANSION} nodes (an alias bomb?)",
-                        self.name,
-                        self._line(root),
-                    )
-            else:
-                stack.append((node, True))
-                stack.extend((k, False) for k in kids if id(k) not in sizes)
+    def _deeper(self, node: Node) -> None:
+        self.depth += 1
+        if self.depth > self.limits.max_depth:
+            raise ManifestRefused(
+                f"YAML nested more than {self.limits.max_depth} levels deep: not read",
+                self.name,
+                self._line(node),
+            )
 
     def build(self, node: Node) -> Any:
         memo = self.memo
@@ -277,9 +270,13 @@ class _Builder:
         if cls is ScalarNode:
             result = scalar_value(node)  # type: ignore[arg-type]
         elif cls is SequenceNode:
+            self._deeper(node)
             result = [self.build(item) for item in node.value]
+            self.depth -= 1
         elif cls is MappingNode:
+            self._deeper(node)
             result = self._mapping(node)  # type: ignore[arg-type]
+            self.depth -= 1
         else:  # pragma: no cover - the composer only makes the three kinds
             raise ManifestError(f"unexpected YAML node {cls.__name__}", self.name)
         if memo is not None:
@@ -320,14 +317,6 @@ class _Builder:
 
 
 _RECURSING = object()
-
-
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, MappingNode):
-        return [n for pair in node.value for n in pair]
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    return []
 
 
 def scalar_value(node: ScalarNode) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from pathlib import Path
 
 from kubesmith.config import Settings
@@ -48,4 +49,31 @@ def test_an_unreadable_cache_is_ignored(example_repo: Path, tmp_path: Path) -> N
     assert ParseCache(cache).get("x", "y") is None
     assert len(_load(example_repo, cache).resources) == len(
         Workspace.load(example_repo, Settings()).resources
+    )
+
+
+def test_a_damaged_cache_is_ignored_and_written_afresh(example_repo: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    fresh = _view(_load(example_repo, cache))
+    cache_file = next(cache.glob("parse-cache-*.pickle"))
+    good = cache_file.read_bytes()
+    head = git(example_repo, "rev-parse", "HEAD:base/checkout.yaml").strip()
+    damaged = [
+        good[: len(good) // 2],  # cut short (a crash mid-write)
+        good[:200] + bytes(b ^ 0x5A for b in good[200:260]) + good[260:],  # flipped bytes
+        b"\x80\x09.",  # a pickle of an unknown protocol: ValueError, not an UnpicklingError
+        pickle.dumps({(head, "base/checkout.yaml"): "not a parsed file"}),  # other content
+        b"\x80\x05\x95" + b"\xff" * 8 + b"B\xff\xff\xff\x7f",  # asks for gigabytes
+    ]
+    for raw in damaged:
+        cache_file.write_bytes(raw)
+        assert _view(_load(example_repo, cache)) == fresh
+        assert cache_file.read_bytes() == good  # rewritten, so the next run is fast again
+
+
+def test_a_cache_that_cannot_be_written_is_only_slower(example_repo: Path, tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")
+    assert _view(_load(example_repo, blocked / "cache")) == _view(
+        Workspace.load(example_repo, Settings())
     )

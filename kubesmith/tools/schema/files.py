@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from kubesmith.errors import ManifestError, ToolError
+from kubesmith.errors import ManifestError, ManifestRefused, ToolError
 from kubesmith.model import Finding, ResourceRef, from_json
+from kubesmith.reading import current, decode, name_problem, read_bytes, too_large
 from kubesmith.tools.schema.kubeconform import Signature, result_signature
 from kubesmith.tools.schema.kubeconform_output import verdict_from_result
 from kubesmith.tools.schema.located import LocatedDocument, parse_documents
@@ -48,9 +49,10 @@ if TYPE_CHECKING:
 
 _BATCH = 50_000
 """At most this many files per kubeconform process (each process compiles the schemas again)."""
-_FILE_FINDINGS = "2"
-"""Version of the findings cached per file; bumped when their text changes (2: a parse error
-no longer repeats its file and line), so no cached verdict shows the old text."""
+_FILE_FINDINGS = "3"
+"""Version of the findings cached per file; bumped when they change (2: a parse error no
+longer repeats its file and line; 3: undecodable text and reading limits are errors, not
+notes), so no cached verdict shows the old answer."""
 _CRD = re.compile(rb"^kind:\s*[\"']?CustomResourceDefinition", re.MULTILINE)
 
 
@@ -68,20 +70,27 @@ def _note(file: str, message: str, severity: str = "info", line: int | None = No
     return Finding(NAME, severity, message, file=file, line=line, rule=rule)  # type: ignore[arg-type]
 
 
+def _refused(f: SourceFile, e: ManifestError) -> Finding:
+    where = f"{e.file}:{e.line}: " if e.line else f"{e.file}: "
+    return _note(f.rel, str(e).removeprefix(where), "error", e.line)  # file, line are fields
+
+
 def _parse(f: SourceFile, raw: bytes, lazy: bool = False) -> list[LocatedDocument] | Finding:
-    if b"\0" in raw:
-        return _note(f.rel, "binary file: skipped")
+    """The file's documents, or the error finding saying why it cannot be read.
+
+    Undecodable text and files over a reading limit are errors (kubectl may still apply
+    them); only YAML that fails to parse *and* looks like a Helm/Go template is a note.
+    """
+    text = ""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return _note(f.rel, "not UTF-8 text: skipped")
-    try:
+        text = decode(raw, f.rel).text
         return parse_documents(text, f.rel, f.is_patch, lazy=lazy)
+    except ManifestRefused as e:
+        return _refused(f, e)
     except ManifestError as e:
         if "{{" in text:
             return _note(f.rel, "a template (Helm/Go), not plain YAML: skipped")
-        where = f"{e.file}:{e.line}: " if e.line else f"{e.file}: "
-        return _note(f.rel, str(e).removeprefix(where), "error", e.line)  # file, line are fields
+        return _refused(f, e)
 
 
 def _validate_parsed(
@@ -114,16 +123,23 @@ def _digests(
     digests: dict[str, str] = {}
     crd_files: list[SourceFile] = []
     fresh: dict[str, Stamp] = {}
+    limit = current().max_file_bytes
     for f in files:
         try:
             st = os.stat(f.path)
+            if st.st_size > limit:
+                findings[f.rel] = [_note(f.rel, too_large(current(), st.st_size), "error", 1)]
+                continue
             known = stamps.get(str(f.path))
             if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
                 digests[f.rel] = known[2]
                 if known[3]:
                     crd_files.append(f)
                 continue
-            raw = contents[f.rel] = f.path.read_bytes()
+            raw = contents[f.rel] = read_bytes(f.path, f.rel)
+        except ManifestRefused as e:  # grew past the limit since stat
+            findings[f.rel] = [_refused(f, e)]
+            continue
         except OSError as e:
             findings[f.rel] = [_note(f.rel, f"cannot read: {e}", "error")]
             continue
@@ -155,19 +171,32 @@ def _finding_from_json(data: dict[str, Any]) -> Finding:
 
 def _content(f: SourceFile, contents: dict[str, bytes]) -> bytes:
     if f.rel not in contents:
-        contents[f.rel] = f.path.read_bytes()
+        contents[f.rel] = read_bytes(f.path, f.rel)
     return contents[f.rel]
+
+
+def _unnamed(files: Sequence[SourceFile], findings: dict[str, list[Finding]]) -> list[SourceFile]:
+    """``files`` whose names can be used; the others get an error finding (they are never
+    skipped silently: their content could be anything)."""
+    usable = []
+    for f in files:
+        problem = name_problem(str(f.path))
+        if problem is None:
+            usable.append(f)
+        else:
+            findings[f.rel] = [_note(f.rel, problem, "error", 1)]
+    return usable
 
 
 def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> list[Finding]:
     """Findings for ``files`` (see the module docstring for how the work is split)."""
     contents: dict[str, bytes] = {}
     findings: dict[str, list[Finding]] = {}
-    digests, crd_files = _digests(validator, files, contents, findings)
+    digests, crd_files = _digests(validator, _unnamed(files, findings), contents, findings)
     for f in crd_files:
         try:
             _learn_crds(validator, f, _content(f, contents))
-        except OSError:
+        except (OSError, ManifestError):
             continue
     context = validator.context()
     keys = {
@@ -188,6 +217,9 @@ def validate_files(validator: SchemaValidator, files: Sequence[SourceFile]) -> l
             continue
         try:
             _content(f, contents)
+        except ManifestRefused as e:
+            findings[f.rel] = [_refused(f, e)]
+            continue
         except OSError as e:
             findings[f.rel] = [_note(f.rel, f"cannot read: {e}", "error")]
             continue
@@ -305,8 +337,8 @@ def _batches(files: list[SourceFile]) -> list[list[SourceFile]]:
 
 def _learn_crds(validator: SchemaValidator, f: SourceFile, raw: bytes) -> None:
     try:
-        docs = parse_documents(raw.decode("utf-8"), f.rel)
-    except (ManifestError, UnicodeDecodeError):
+        docs = parse_documents(decode(raw, f.rel).text, f.rel)
+    except ManifestError:
         return
     for d in docs:
         validator.add_crd(d.obj)

@@ -8,7 +8,7 @@ keys, using libyaml's composer (positions) — the workspace's editor is not nee
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -17,11 +17,9 @@ import yaml
 
 from kubesmith.errors import ManifestError
 from kubesmith.model import Match, PathSegment, ResourceRef, format_path, parse_path
+from kubesmith.reading import SAFE_LOADER, compose_documents, construct
 
-try:
-    _Loader: type[Any] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _Loader = yaml.SafeLoader
+_Loader: type[Any] = SAFE_LOADER
 
 MAX_NODES = 500_000
 """A document expanding to more nodes than this (a YAML alias bomb) is refused, not walked."""
@@ -166,26 +164,25 @@ def expanded_size_exceeds(obj: Any, limit: int = MAX_NODES) -> bool:
     return False
 
 
-def _construct(node: yaml.Node | None) -> Any:
-    if node is None:
-        return None
-    return yaml.constructor.SafeConstructor().construct_document(node)
+_construct = construct
 
 
 def parse_documents(
     text: str, file: str, is_patch: bool = False, *, lazy: bool = False
 ) -> list[LocatedDocument]:
-    """Every document of ``text`` with positions.
+    """Every document of ``text`` with positions, within the reading limits
+    (:mod:`kubesmith.reading`: documents, nesting, alias expansion).
 
     Args:
         lazy: build values on first use instead of now (``value`` may then raise).
 
     Raises:
-        ManifestError: when the text is not valid YAML (with the line of the problem).
+        ManifestError: when the text is not valid YAML (with the line of the problem);
+            ``ManifestRefused`` when it is over a limit.
     """
     docs: list[LocatedDocument] = []
     try:
-        for index, node in enumerate(_compose_all(text)):
+        for index, node in enumerate(compose_documents(text, file)):
             obj = _LAZY if lazy else _construct(node)
             docs.append(LocatedDocument(file, index, node, obj, is_patch))
     except yaml.YAMLError as e:
@@ -198,12 +195,3 @@ def parse_documents(
             f"not valid YAML: {detail}", file, mark.line + 1 if mark is not None else None
         ) from e
     return docs
-
-
-def _compose_all(text: str) -> Iterator[yaml.Node | None]:
-    loader = _Loader(text)
-    try:
-        while loader.check_node():
-            yield loader.get_node()
-    finally:
-        loader.dispose()

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from kubesmith.tools.schema import SourceFile
+from kubesmith.tools.schema import files as files_module
 
 GOOD = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n"
 BAD = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: 1}\n"
@@ -36,13 +37,13 @@ def test_unchanged_files_are_not_read_again(
     assert [(f.file, f.line, f.path) for f in first] == [("cm0.yaml", 4, "data.k")]
 
     reads: list[str] = []
-    real = Path.read_bytes
+    real = files_module.read_bytes
 
-    def counting(self: Path) -> bytes:
-        reads.append(self.name)
-        return real(self)
+    def counting(path: Path, file: str) -> bytes:
+        reads.append(path.name)
+        return real(path, file)
 
-    monkeypatch.setattr(Path, "read_bytes", counting)
+    monkeypatch.setattr(files_module, "read_bytes", counting)
     again = make_validator()
     again.cache.path = v.cache.path
     assert again.validate_files([(f.rel, f.path, False) for f in files]) == first
@@ -67,7 +68,7 @@ def test_unreadable_and_binary_files_are_reported(
     ]
     findings = make_validator().validate_files(files)
     assert [(f.file, f.severity) for f in findings] == [
-        ("bin.yaml", "info"),
+        ("bin.yaml", "error"),  # binary content is never a pass (kubectl may read around it)
         ("broken.yaml", "error"),
         ("chart.yaml", "info"),
         ("missing.yaml", "error"),

@@ -10,6 +10,9 @@ Everything here is independent of admission semantics: :mod:`evaluator` decides 
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
 import re
 import threading
 from collections.abc import Callable
@@ -17,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubesmith.errors import ToolError
+from kubesmith.tools.policy.programcache import ProgramCache
 
 VARIABLES = ("object", "oldObject", "request", "params", "namespaceObject", "authorizer")
 """The names an admission expression may use besides ``variables``."""
@@ -181,6 +185,7 @@ class CelEnvironment:
             ],
         )
         self._cache: dict[str, Program] = {}
+        self._disk = ProgramCache(_fingerprint(cel))
         self._lock = threading.Lock()
 
     def compile(self, source: str) -> Program:
@@ -193,17 +198,30 @@ class CelEnvironment:
             cached = self._cache.get(source)
             if cached is not None:
                 return cached
-            rewritten = rewrite_optional_calls(source)
-            try:
-                compiled = self._env.compile(rewritten)
-            except RuntimeError as e:
-                if not _CROSS_NUMERIC.search(str(e)):
-                    raise _compile_error(str(e), source != rewritten) from e
-                compiled = self._cross_numeric(rewritten, e)
-            depth, literal = shape(rewritten)
-            program = Program(source, compiled, depth, literal)
+            program = self._from_disk(source)
+            if program is None:
+                rewritten = rewrite_optional_calls(source)
+                try:
+                    compiled = self._env.compile(rewritten)
+                except RuntimeError as e:
+                    if not _CROSS_NUMERIC.search(str(e)):
+                        raise _compile_error(str(e), source != rewritten) from e
+                    compiled = self._cross_numeric(rewritten, e)
+                depth, literal = shape(rewritten)
+                program = Program(source, compiled, depth, literal)
+                self._disk.put(source, (compiled.serialize(), depth, literal))
             self._cache[source] = program
             return program
+
+    def _from_disk(self, source: str) -> Program | None:
+        entry = self._disk.get(source)
+        if entry is None:
+            return None
+        try:
+            compiled = self._env.deserialize(entry[0])
+        except (RuntimeError, ValueError, TypeError):
+            return None  # a damaged entry: compile again
+        return Program(source, compiled, entry[1], entry[2])
 
     def _cross_numeric(self, source: str, error: RuntimeError) -> Any:
         """``1 < 2.5``: the API server's environment compares numbers across types
@@ -266,6 +284,21 @@ def shared_environment() -> CelEnvironment:
         if not _SHARED:
             _SHARED.append(CelEnvironment())
         return _SHARED[0]
+
+
+def _fingerprint(cel: Any) -> str:
+    """What a serialized program depends on: the engine, this module's environment, the
+    declared functions (their names and overload ids)."""
+    from kubesmith.tools.policy.k8sextra import OVERLOADS
+    from kubesmith.tools.policy.k8slib import FUNCTIONS
+
+    engine = str(getattr(cel, "__file__", "unknown"))
+    with contextlib.suppress(OSError):  # the engine binary itself, without reading metadata
+        stat = os.stat(engine)
+        engine += f":{stat.st_size}:{stat.st_mtime_ns}"
+    parts = [engine, _CONFIG, str(_STRINGS_VERSION), *sorted(FUNCTIONS), *VARIABLES]
+    parts += [f"{o[0]}:{o[1]}:{o[2]}:{','.join(o[3])}:{o[4]}" for o in OVERLOADS]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _compile_error(text: str, rewritten: bool) -> CelCompileError:

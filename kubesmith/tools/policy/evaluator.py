@@ -57,25 +57,25 @@ class Violation:
 
 @dataclass(frozen=True)
 class _Check:
-    """One validation compiled twice: against precomputed variables, and self-contained."""
+    """One validation; compiled on first use (against precomputed variables, or
+    self-contained), so policies that never apply cost nothing."""
 
     expression: str
     message: str
-    direct: Program
-    message_direct: Program | None
 
 
 @dataclass(frozen=True)
 class _Bound:
     policy: Policy
     binding: Binding
-    conditions: tuple[tuple[str, Program], ...]
+    conditions: tuple[tuple[str, str], ...]
+    """(name, expression) of each matchCondition."""
     checks: tuple[_Check, ...]
     variables: tuple[str, ...]
     """The names of the policy's variables."""
     variables_key: tuple[tuple[str, str], ...]
     """The variable definitions: policies with equal keys share computed values."""
-    all_variables: Program | None
+    all_variables: str | None
     """Every variable in one map, each computed once: the fast way to precompute them."""
 
 
@@ -103,6 +103,7 @@ class Evaluator:
         self.orphans = [b for b in policies.bindings if b.policy not in by_name]
         """Bindings naming a policy that is not loaded (absent, or broken and reported)."""
         self._policies = policies
+        self._programs: dict[tuple[int, str], Program] = {}
         self._overrides = overrides or {}
         self._params: dict[tuple[int, str | None, bool], tuple[Any, ...] | ParamProblem] = {}
         self._candidates: dict[tuple[str, str, str, bool, Kinds], list[tuple[_Bound, str]]] = {}
@@ -114,33 +115,30 @@ class Evaluator:
         ]
 
     def _bind(self, policy: Policy, binding: Binding) -> _Bound:
-        checks = []
-        for v in policy.validations:
-            message = v.message_expression
-            checks.append(
-                _Check(
-                    v.expression,
-                    message,
-                    self.env.compile(v.expression),
-                    self.env.compile(message) if message else None,
-                )
-            )
+        checks = tuple(_Check(v.expression, v.message_expression) for v in policy.validations)
         names = [v.name for v in policy.variables]
         return _Bound(
             policy,
             binding,
-            tuple((c.name, self.env.compile(c.expression)) for c in policy.match_conditions),
-            tuple(checks),
+            tuple((c.name, c.expression) for c in policy.match_conditions),
+            checks,
             tuple(names),
             tuple((v.name, v.expression) for v in policy.variables),
-            self._lazy(policy, "{" + ", ".join(f"'{n}': variables.{n}" for n in names) + "}")
-            if names
-            else None,
+            "{" + ", ".join(f"'{n}': variables.{n}" for n in names) + "}" if names else None,
         )
 
     def _lazy(self, policy: Policy, source: str) -> Program:
         """``source`` with the policy's variables bound inside it (compiled once, on demand)."""
-        return self.env.compile(wrap_variables(source, policy.variables))
+        key = (id(policy), source)
+        program = self._programs.get(key)
+        if program is None:
+            program = self._programs[key] = self.env.compile(
+                wrap_variables(source, policy.variables)
+            )
+        return program
+
+    def _variables_program(self, b: _Bound) -> Program | None:
+        return self._lazy(b.policy, b.all_variables) if b.all_variables else None
 
     @property
     def bound(self) -> list[tuple[Policy, Binding]]:
@@ -288,7 +286,7 @@ class Evaluator:
                 position += 1
                 if ok is False:
                     shared = (
-                        scope.with_variables(b.variables_key, b.all_variables, params)
+                        scope.with_variables(b.variables_key, self._variables_program(b), params)
                         if b.variables
                         else None
                     )
@@ -313,16 +311,16 @@ class Evaluator:
     ) -> list[Violation]:
         fail = b.policy.failure_policy == "Fail"
         base_act = scope.activation(params)
-        for name, program in b.conditions:
+        for name, source in b.conditions:
             try:
-                if self._eval(program, base_act, scope) is not True:
+                if self._eval(self.env.compile(source), base_act, scope) is not True:
                     return []
-            except EvalError as e:
+            except (EvalError, CelCompileError) as e:
                 return [_violation(b, -1, f"matchCondition {name}: {e}", "error")] if fail else []
         if applied is not None:
             applied.append(b.policy.name)
         shared = (
-            scope.with_variables(b.variables_key, b.all_variables, params)
+            scope.with_variables(b.variables_key, self._variables_program(b), params)
             if b.variables
             else (base_act, {})
         )
@@ -331,7 +329,9 @@ class Evaluator:
         for i, check in enumerate(b.checks):
             try:
                 program = (
-                    check.direct if values is not None else self._lazy(b.policy, check.expression)
+                    self.env.compile(check.expression)
+                    if values is not None
+                    else self._lazy(b.policy, check.expression)
                 )
                 ok = self._eval(program, act, scope)
             except (EvalError, CelCompileError) as e:
@@ -373,8 +373,8 @@ class Evaluator:
         if check.message:
             try:
                 program = (
-                    check.message_direct
-                    if values is not None and check.message_direct is not None
+                    self.env.compile(check.message)
+                    if values is not None
                     else self._lazy(b.policy, check.message)
                 )
                 text = self._eval(program, act, scope)

@@ -8,6 +8,7 @@ Documents that are neither policies nor bindings are kept as candidate parameter
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from kubesmith.tools.policy.model import (
     ResourceRule,
     Validation,
 )
+from kubesmith.tools.policy.programcache import cached_json
 
 GROUP = "admissionregistration.k8s.io"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
@@ -243,11 +245,12 @@ class _Collected:
         self.params: list[dict[str, Any]] = []
         self.problems: list[LoadProblem] = []
 
-    def add(self, obj: Any, node: yaml.Node) -> None:
-        """One document (or List item) and its YAML node."""
+    def add(self, obj: Any, node: yaml.Node | None, line: int = 0) -> None:
+        """One document (or List item) and its YAML node (``None`` for a pack's cached
+        document, which comes with its ``line``)."""
         if not isinstance(obj, dict):
             return
-        line = node.start_mark.line + 1
+        line = node.start_mark.line + 1 if node is not None else line
         if is_list(obj) and isinstance(node, yaml.MappingNode):
             items = next((v for k, v in node.value if k.value == "items"), None)
             if isinstance(items, yaml.SequenceNode):
@@ -260,7 +263,9 @@ class _Collected:
             if kind:
                 self.params.append(obj)
             return
-        refused = self._refused(obj, node, line)
+        # The built-in packs are checked against the API server's rules and compiled by the test
+        # suite (test_broken_policies); re-checking them in every process would only cost time.
+        refused = node is not None and self.pack is None and self._refused(obj, node, line)
         if refused and obj.get("apiVersion") != VERSION:
             return  # not a policy the server knows: nothing more to say about it
         try:
@@ -274,7 +279,8 @@ class _Collected:
                 name = (obj.get("metadata") or {}).get("name")
                 self.problems.append(LoadProblem(self.file, line, f"{kind} {name}: {e}", name))
             return
-        found = _check(policy, node, self.env)  # the API server reports these with the rest
+        # the API server reports these with the rest; a pack's compile when first used
+        found = _check(policy, node, self.env) if node is not None and self.pack is None else []
         self.problems += found
         if not found and not refused:
             self.policies.append(policy)
@@ -312,6 +318,11 @@ def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None
     """Load every document of one YAML text (``file`` names it in problems); the items of a
     ``kind: List`` (or any ``*List``) are loaded as documents of their own."""
     collected = _Collected(file, env, pack)
+    if pack is not None:
+        key = hashlib.sha256(text.encode()).hexdigest()[:16]
+        for line, obj in cached_json(f"pack-{pack}-{key}", lambda: _documents(text)):
+            collected.add(obj, None, line)
+        return collected.result()
     loader = _LOADER(text)
     try:
         while loader.check_node():
@@ -327,6 +338,32 @@ def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None
     finally:
         loader.dispose()
     return collected.result()
+
+
+def _documents(text: str) -> list[tuple[int, Any]]:
+    """(line, document) of each document of ``text``, List items flattened (a pack's data)."""
+    out: list[tuple[int, Any]] = []
+    loader = _LOADER(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            obj = loader.construct_document(node)
+            items = (
+                next((v for k, v in node.value if k.value == "items"), None)
+                if (isinstance(obj, dict) and is_list(obj) and isinstance(node, yaml.MappingNode))
+                else None
+            )
+            if isinstance(items, yaml.SequenceNode):
+                out += [(n.start_mark.line + 1, item_defaults(item, obj))
+                        for item, n in zip(obj["items"], items.value, strict=False)
+                        if isinstance(item, dict)]  # fmt: skip
+            else:
+                out.append((node.start_mark.line + 1, obj))
+    finally:
+        loader.dispose()
+    return out
 
 
 def load_folder(folder: Path, root: Path, env: CelEnvironment) -> PolicySet:

@@ -84,3 +84,21 @@ def test_the_api_server_agrees_with_every_case(kubesmith_sandbox: Sandbox) -> No
                 f"offline {'accepts' if offline else 'refuses'}, expected {case.accepted}"
             )
     assert disagreements == [], "\n".join(disagreements)
+
+
+def test_every_built_in_pack_passes_the_api_servers_validation() -> None:
+    """The loader trusts the packs (it skips these checks and compiles their expressions only
+    when used, for speed): keep it true."""
+    from kubesmith.tools.policy.apivalidation import binding_errors, policy_errors
+    from kubesmith.tools.policy.packs import available_packs, pack_text
+
+    for pack in available_packs():
+        # loaded as a user's file: every check, every expression compiled
+        assert load_text(pack_text(pack), pack, shared_environment()).problems == ()
+        for doc in yaml.safe_load_all(pack_text(pack)):
+            if not isinstance(doc, dict):
+                continue
+            if doc.get("kind") == "ValidatingAdmissionPolicy":
+                assert policy_errors(doc) == [], (pack, doc["metadata"]["name"])
+            elif doc.get("kind") == "ValidatingAdmissionPolicyBinding":
+                assert binding_errors(doc) == [], (pack, doc["metadata"]["name"])

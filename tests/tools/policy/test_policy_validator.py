@@ -231,6 +231,7 @@ def run_validate(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_cli_flags_privileged_and_passes_hardened(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(files={"debug.yaml": PRIVILEGED, "api.yaml": HARDENED})
     bad = run_validate(repo, str(repo / "debug.yaml"), "--policies", "pss-restricted", "-o", "json")
@@ -243,6 +244,7 @@ def test_cli_flags_privileged_and_passes_hardened(make_repo: Callable[..., Path]
     assert "0 error(s), 0 warning(s)" in good.stdout
 
 
+@pytest.mark.slow
 def test_cli_rejects_an_unknown_pack(make_repo: Callable[..., Path]) -> None:
     repo = make_repo(files={"api.yaml": HARDENED})
     proc = run_validate(repo, "--policies", "pss-strict")
@@ -309,6 +311,7 @@ def test_odd_yaml_never_crashes_the_validator(make_repo: Callable[..., Path]) ->
     assert [f.rule for f in findings] == ["pss-baseline-privileged/0"]
 
 
+@pytest.mark.slow
 def test_without_the_cel_engine_policy_checks_are_skipped_with_a_warning(
     make_repo: Callable[..., Path],
 ) -> None:

@@ -46,7 +46,7 @@ class Stated:
 # --------------------------------------------------------------------------- shared words
 
 NEGATION = re.compile(
-    r"\b(?:no|not|never|none|don't|do not|isn't|aren't|won't|can't|cannot|forbidden|"
+    r"\b(?:no|not|never|none|nothing|don't|do not|isn't|aren't|won't|can't|cannot|forbidden|"
     r"disallowed|prohibited|banned|ban|avoid|instead of|stop|without|nowhere)\b|!="
 )
 DISCUSSION = re.compile(
@@ -176,8 +176,8 @@ _REGISTRY = re.compile(r"(?<![\w@/.-])(?P<reg>(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)
 KNOWN_REGISTRIES = ("docker.io", "quay.io", "ghcr.io", "gcr.io", "registry.k8s.io")
 _ONLY = re.compile(r"\bonly\b|\bnowhere else\b|allow-?list")
 _INSTEAD = re.compile(
-    r"(?<!not )(?<!n't )(?<!never )\b(?:use|using|switch to|move to|mirror is|mirror|"
-    r"mirrored (?:at|in)|via)\s+"
+    r"(?<!not )(?<!n't )(?<!never )\b(?:use|using|switch to|move to|mirror is|"
+    r"mirror(?:ed)? (?:at|in|on)|mirror|via)\s+"
     r"(?:the\s+|our\s+)?(?:internal\s+)?(?:registry\s+|mirror\s+)?$"
 )
 _IMAGE_WORDS = re.compile(r"\b(?:image|images|registry|registries|pull|pulled|pulling|hosted)\b")

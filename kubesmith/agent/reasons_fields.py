@@ -102,7 +102,7 @@ _FORBID_CUE = re.compile(
     r"\b(?:no|not|never|don't|forbidden|banned|prohibited|disallowed|isn't|aren't|avoid)\b"
 )
 _LTE = re.compile(
-    r"(?:at most|max(?:imum)?(?: of)?|<=|may not exceed|must not exceed|not exceed|no more than|"
+    r"(?:at most|max(?:imum)?(?: of)?|<=|(?:not|n't|never|cannot) exceed|no (?:more|higher) than|"
     r"up to|under)\s*(?P<v>\d+(?:\.\d+)?[a-z]*)|(?P<w>\d+(?:\.\d+)?[a-z]*)\s*max\b"
 )
 _GTE = re.compile(

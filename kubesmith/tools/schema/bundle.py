@@ -38,8 +38,13 @@ from kubesmith.tools.schema.paths import (
     split_api_version,
 )
 
-FORMAT = "1"
-"""Bumped whenever the generated files change shape; a cache of another format is regenerated."""
+FORMAT = "2"
+"""Bumped whenever the generated files change shape; a cache of another format is regenerated
+(2: ``int32``/``int64`` fields carry their range; documents are read as kubectl reads YAML)."""
+
+_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+"""The Go integer types behind ``format: int32/int64``: the API server cannot decode a number
+outside them (kubeconform does not check formats, so the range is written into the schema)."""
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 _SKIP_KINDS = frozenset({"DeleteOptions", "WatchEvent"})  # API plumbing listed under every group
@@ -126,6 +131,10 @@ class SchemaSet:
 def _clean(node: dict[str, Any]) -> dict[str, Any]:
     node.pop("description", None)
     node.pop("$id", None)
+    bounds = _RANGES.get(str(node.get("format")))
+    if bounds is not None and "integer" in (node.get("type") or ()):
+        node.setdefault("minimum", bounds[0])
+        node.setdefault("maximum", bounds[1])
     ref = node.get("$ref")
     if isinstance(ref, str):
         name = def_name(ref)

@@ -24,8 +24,9 @@ from kubesmith.model import Finding, Manifest, format_path
 from kubesmith.tools.schema.bundle import FORMAT, SchemaSet, ensure_schemas
 from kubesmith.tools.schema.crds import CrdSchema, CrdSet, crd_schemas, ensure_crd_schemas, is_crd
 from kubesmith.tools.schema.embedded import EmbeddedEngine
+from kubesmith.tools.schema.goyaml import NotJson, wire_object
 from kubesmith.tools.schema.kubeconform import DEFAULT_TIMEOUT_S, KubeconformRun, check_documents
-from kubesmith.tools.schema.lists import list_items
+from kubesmith.tools.schema.lists import ListItem, list_items
 from kubesmith.tools.schema.located import expanded_size_exceeds
 from kubesmith.tools.schema.paths import cache_root
 from kubesmith.tools.schema.verdict import (
@@ -56,6 +57,29 @@ def as_json(obj: dict[str, Any]) -> str:
     kubeconform); both engines must see the same thing, and the cache key must be stable.
     """
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=_plain)
+
+
+def _wire_objects(manifests: Sequence[Manifest]) -> list[dict[str, Any] | NotJson]:
+    """Each manifest's object as kubectl would send it (YAML read the Go way: see
+    :mod:`goyaml`), so both engines judge what the API server would receive."""
+    memo: dict[int, dict[str, Any] | NotJson] = {}
+
+    def wire(m: Manifest) -> dict[str, Any] | NotJson:
+        if isinstance(m, ListItem):
+            parent = wire(m.parent)
+            if isinstance(parent, NotJson):
+                return parent
+            items = parent.get("items")
+            item = items[m.index] if isinstance(items, list) and m.index < len(items) else None
+            return item if isinstance(item, dict) else m.obj
+        if id(m) not in memo:
+            try:
+                memo[id(m)] = wire_object(m)
+            except NotJson as e:
+                memo[id(m)] = e
+        return memo[id(m)]
+
+    return [wire(m) for m in manifests]
 
 
 def _finding(m: Manifest, severity: str, message: str, rule: str, path: Any = ()) -> Finding:
@@ -251,11 +275,20 @@ class SchemaValidator:
                 todo.append(m)
         if not todo:
             return findings
+        wired: list[Manifest] = []
+        objs: list[dict[str, Any]] = []
+        for m, obj in zip(todo, _wire_objects(todo), strict=True):
+            if isinstance(obj, NotJson):
+                msg = f"cannot be sent to the API server as JSON: {obj}"
+                findings.append(_finding(m, "error", msg, RULE_INVALID_DOCUMENT))
+            else:
+                wired.append(m)
+                objs.append(obj)
         try:
-            verdicts = self._verdicts([m.obj for m in todo])
+            verdicts = self._verdicts(objs)
         except ToolError as e:
-            return findings + [_finding(m, "error", str(e), RULE_ENGINE) for m in todo]
-        for m, verdict in zip(todo, verdicts, strict=True):
+            return findings + [_finding(m, "error", str(e), RULE_ENGINE) for m in wired]
+        for m, verdict in zip(wired, verdicts, strict=True):
             findings.extend(self.findings_for(m, verdict))
         return findings
 

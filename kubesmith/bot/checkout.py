@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 from kubesmith.bot.events import SHA_RE
 from kubesmith.errors import ForgeError, GitError, UsageError
+from kubesmith.reading import display_name
 from kubesmith.tools.forges.github.push import auth_env
 
 
@@ -59,20 +60,23 @@ class Checkout:
     base_sha: str
     env: dict[str, str]
 
-    def git(self, *args: str, cwd: Path | None = None) -> str:
+    def git(self, *args: str, cwd: Path | None = None, errors: str = "replace") -> str:
         """Run git in the head clone (with the credentials header); its stdout."""
-        return run_git(cwd or self.head, self.env, *args)
+        return run_git(cwd or self.head, self.env, *args, errors=errors)
 
     def changed_files(self) -> list[str]:
         """Files the pull request adds or modifies (not deletes), relative to the merge base."""
         merge_base = self.git("merge-base", self.base_sha, self.head_sha).strip()
         out = self.git(
-            "diff", "--name-only", "--diff-filter=ACMRT", "-z", merge_base, self.head_sha
-        )
-        return sorted(p for p in out.split("\0") if p)
+            "diff", "--name-only", "--diff-filter=ACMRT", "-z", merge_base, self.head_sha,
+            errors="surrogateescape",
+        )  # fmt: skip
+        # Names as discovery spells them (a name that is not UTF-8 escaped), so such a file is
+        # matched and reported, never silently left out.
+        return sorted(display_name(p) for p in out.split("\0") if p)
 
 
-def run_git(cwd: Path, env: dict[str, str], *args: str) -> str:
+def run_git(cwd: Path, env: dict[str, str], *args: str, errors: str = "replace") -> str:
     """``git args`` in ``cwd``; GitError with git's message (credentials redacted) on failure."""
     try:
         proc = subprocess.run(
@@ -88,7 +92,7 @@ def run_git(cwd: Path, env: dict[str, str], *args: str) -> str:
         raise GitError(f"git {args[0]} failed: {message}") from None
     except subprocess.TimeoutExpired as e:
         raise GitError(f"git {args[0]} timed out") from e
-    return proc.stdout.decode(errors="replace")
+    return proc.stdout.decode(errors=errors)
 
 
 @contextmanager

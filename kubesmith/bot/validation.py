@@ -96,5 +96,10 @@ def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
 def _deleted(co: Checkout) -> set[str]:
     """Files the pull request deletes (relative to the merge base)."""
     merge_base = co.git("merge-base", co.base_sha, co.head_sha).strip()
-    out = co.git("diff", "--name-only", "--diff-filter=D", "-z", merge_base, co.head_sha)
-    return {p for p in out.split("\0") if p}
+    out = co.git(
+        "diff", "--name-only", "--diff-filter=D", "-z", merge_base, co.head_sha,
+        errors="surrogateescape",
+    )  # fmt: skip
+    from kubesmith.reading import display_name
+
+    return {display_name(p) for p in out.split("\0") if p}

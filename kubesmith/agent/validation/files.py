@@ -22,6 +22,7 @@ from pathlib import Path
 from kubesmith.config import Settings
 from kubesmith.errors import UsageError
 from kubesmith.model import Finding
+from kubesmith.reading import display_name
 
 SUFFIXES = (".yaml", ".yml", ".json")
 KUSTOMIZATION_NAMES = frozenset({"kustomization.yaml", "kustomization.yml", "Kustomization"})
@@ -132,7 +133,8 @@ def walk(root: Path, start: Path | None = None) -> Iterator[tuple[str, os.DirEnt
         for e in entries:
             if e.name == ".git":
                 continue
-            rel = e.path[len(base) + 1 :].replace(os.sep, "/")
+            # A name that is not UTF-8 is spelled escaped (the schema validator reports it).
+            rel = display_name(e.path[len(base) + 1 :].replace(os.sep, "/"))
             yield rel, e
             if e.is_dir(follow_symlinks=False):
                 subdirs.append(Path(e.path))

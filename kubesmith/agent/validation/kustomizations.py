@@ -196,12 +196,13 @@ def read(root: Path) -> list[KustomizationFile]:
     if not found:
         return []
     from kubesmith.errors import ManifestError
+    from kubesmith.reading import read_text
     from kubesmith.tools.schema.located import parse_documents
 
     docs: list[tuple[str, Any]] = []
     for rel, path in found:
         try:
-            parsed = parse_documents(path.read_text(encoding="utf-8"), rel)
+            parsed = parse_documents(read_text(path, rel), rel)
         except (ManifestError, OSError, UnicodeDecodeError, RecursionError):
             continue  # not rendered; validated as written, where the parse error is reported
         if parsed:

@@ -51,13 +51,14 @@ class _Documents:
         return self.cache[rel]
 
     def _read(self, rel: str) -> list[Manifest]:
+        from kubesmith.reading import read_text
         from kubesmith.tools.schema.located import parse_documents
 
         path = self.root / rel
         if leaves_root(path, self.root) or not path.is_file():
             return []
         try:
-            return list(parse_documents(path.read_text(encoding="utf-8"), rel))
+            return list(parse_documents(read_text(path, rel), rel))
         except (ManifestError, OSError, UnicodeDecodeError, RecursionError):
             return []
 

@@ -64,12 +64,13 @@ def load_manifests(
         patches: files to mark as Kustomize patches.
         namespaces: the namespace each file is deployed to (see ``Graph.namespaces``).
     """
+    from kubesmith.reading import read_text
     from kubesmith.tools.schema.located import parse_documents
 
     docs: list[Manifest] = []
     for rel, path in files:
         try:
-            parsed = parse_documents(path.read_text(encoding="utf-8"), rel, rel in patches)
+            parsed = parse_documents(read_text(path, rel), rel, rel in patches)
         except (ManifestError, OSError, UnicodeDecodeError, RecursionError):
             continue  # the schema validator reports unreadable files
         ns = (namespaces or {}).get(rel)

@@ -193,6 +193,7 @@ def _crds(root: Path, skip: set[str]) -> list[object]:
 
     from kubesmith.agent.validation.files import SUFFIXES, leaves_root, walk
     from kubesmith.errors import ManifestError
+    from kubesmith.reading import decode, read_bytes
     from kubesmith.tools.schema.located import parse_documents
 
     pattern = re.compile(rb"^kind:\s*[\"']?CustomResourceDefinition", re.MULTILINE)
@@ -204,11 +205,11 @@ def _crds(root: Path, skip: set[str]) -> list[object]:
         if e.is_symlink() and leaves_root(path, root):
             continue
         try:
-            raw = path.read_bytes()
+            raw = read_bytes(path, rel)
             if not pattern.search(raw):
                 continue
             out.extend(
-                d for d in parse_documents(raw.decode("utf-8"), rel)
+                d for d in parse_documents(decode(raw, rel).text, rel)
                 if d.obj.get("kind") == "CustomResourceDefinition"
             )  # fmt: skip
         except (OSError, UnicodeDecodeError, ManifestError, RecursionError):

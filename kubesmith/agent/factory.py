@@ -53,7 +53,9 @@ def build_validators(settings: Settings, repo: Path) -> list[Validator]:
     if policy.enabled and (policy.packs or policy.folders or policy.rego_folders):
         from kubesmith.tools.policy import PolicyValidator
 
-        validators.append(PolicyValidator(settings.policy, root=repo))
+        validators.append(
+            PolicyValidator(settings.policy, root=repo, kube_version=settings.schema_.kube_version)
+        )
     return validators
 
 

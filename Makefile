@@ -40,9 +40,9 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix kubesmith tests examples benchmarks
 	$(BIN)/ruff format kubesmith tests examples benchmarks
 
-## unit: the fast tests only (no external binaries or servers)
+## unit: the fast tests only (no process, terminal, server or external binary: not slow, not integration)
 unit: $(STAMP)
-	$(BIN)/pytest -m "not integration" -q $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not integration and not slow" -q $(PYTEST_ARGS)
 
 ## test: everything: tools, lint, type check, unit and integration tests
 test: $(STAMP) tools lint typecheck

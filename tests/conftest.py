@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.process_guard import _processes_are_marked  # noqa: F401 - an autouse fixture
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_REPO = ROOT / "examples" / "manifests"
 CORPORA = ROOT.parent / "shared" / "corpora"

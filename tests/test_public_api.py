@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import kubesmith
 
 EXPECTED = {
@@ -24,6 +26,7 @@ def test_exported_names_are_exactly_the_intended_ones() -> None:
         assert getattr(kubesmith, name) is not None
 
 
+@pytest.mark.slow
 def test_importing_the_package_stays_light() -> None:
     # The heavy adapters (git, langchain, kubernetes, sqlalchemy) load only when used.
     code = (

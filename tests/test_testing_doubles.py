@@ -16,6 +16,7 @@ from kubesmith.testing import InMemoryForge
 from kubesmith.tools.forges.base import Forge
 
 
+@pytest.mark.slow
 def test_in_memory_forge_with_the_real_agent(example_repo: Path) -> None:
     forge = InMemoryForge()
     assert isinstance(forge, Forge)
@@ -33,6 +34,7 @@ def test_in_memory_forge_with_the_real_agent(example_repo: Path) -> None:
         forge.comment("404", "nobody")
 
 
+@pytest.mark.slow
 def test_opening_the_same_branch_twice_updates_one_pull_request(example_repo: Path) -> None:
     forge = InMemoryForge()
     agent = open_agent(example_repo, planner="offline")

@@ -68,6 +68,7 @@ def agent(repo: Path, *edits: Any, forge: bool = True) -> Agent:
     )
 
 
+@pytest.mark.slow
 def test_proposal_makes_a_branch_and_a_local_pull_request(example_repo: Path) -> None:
     (example_repo / "base" / "cart" / "service.yaml").write_text("mine: true\n")  # dirty checkout
     head = git(example_repo, "rev-parse", "HEAD")
@@ -88,6 +89,7 @@ def test_proposal_makes_a_branch_and_a_local_pull_request(example_repo: Path) ->
     assert stored.branch == p.branch and "scale checkout to 3" in stored.body
 
 
+@pytest.mark.slow
 def test_error_findings_block_the_proposal(example_repo: Path) -> None:
     branches = git(example_repo, "branch")
     p = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 50)).propose("scale checkout to 50")
@@ -96,6 +98,7 @@ def test_error_findings_block_the_proposal(example_repo: Path) -> None:
     assert git(example_repo, "branch") == branches
 
 
+@pytest.mark.slow
 def test_forced_proposal_opens_a_pull_request_marked_failing(example_repo: Path) -> None:
     p = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 50)).propose(
         "scale checkout to 50", force=True
@@ -128,6 +131,7 @@ class BrokenForge:
         return []
 
 
+@pytest.mark.slow
 def test_a_failing_forge_leaves_no_branch_behind(example_repo: Path) -> None:
     a = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 3), forge=False)
     a.forge = BrokenForge()
@@ -136,6 +140,7 @@ def test_a_failing_forge_leaves_no_branch_behind(example_repo: Path) -> None:
     assert "kubesmith/" not in git(example_repo, "branch")
 
 
+@pytest.mark.slow
 def test_accept_merges_and_reject_keeps_the_branch(example_repo: Path) -> None:
     a = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 3))
     first = a.propose("scale checkout to 3")
@@ -158,6 +163,7 @@ def test_accept_merges_and_reject_keeps_the_branch(example_repo: Path) -> None:
     assert "accepted" in outcomes
 
 
+@pytest.mark.slow
 def test_accept_refuses_a_dirty_checkout(example_repo: Path) -> None:
     a = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 3))
     p = a.propose("scale checkout to 3")
@@ -169,6 +175,7 @@ def test_accept_refuses_a_dirty_checkout(example_repo: Path) -> None:
     assert a.forge.get(p.pr.id).pr.status == "open"
 
 
+@pytest.mark.slow
 def test_findings_the_base_already_had_do_not_block(example_repo: Path) -> None:
     path = example_repo / "base" / "checkout.yaml"
     path.write_text(path.read_text().replace("replicas: 2", "replicas: 20"))
@@ -184,6 +191,7 @@ def test_findings_the_base_already_had_do_not_block(example_repo: Path) -> None:
     assert not worse.blocked  # same finding as before: the change did not cause it
 
 
+@pytest.mark.slow
 def test_a_rejected_change_is_not_proposed_again_unless_forced(example_repo: Path) -> None:
     a = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 7))
     first = a.propose("scale checkout to 7")
@@ -210,6 +218,7 @@ class GivesUp:
         return ChangeSet(intent, (), planner=self.name, rationale="I give up")
 
 
+@pytest.mark.slow
 def test_a_planner_giving_up_on_repair_leaves_the_blocked_attempt(example_repo: Path) -> None:
     a = agent(example_repo)
     a.planner = GivesUp()
@@ -218,6 +227,7 @@ def test_a_planner_giving_up_on_repair_leaves_the_blocked_attempt(example_repo: 
     assert any(f.message == "too many replicas" for f in p.findings)
 
 
+@pytest.mark.slow
 def test_the_same_change_proposed_again_is_the_open_pull_request(example_repo: Path) -> None:
     first = agent(example_repo, SetField(CHECKOUT, "spec.replicas", 5)).propose(
         "scale checkout to 5"

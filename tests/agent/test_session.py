@@ -53,6 +53,7 @@ def test_a_later_edit_to_the_same_field_replaces_the_earlier_one() -> None:
     assert merge_edits((three, label), (four,)) == (label, four)
 
 
+@pytest.mark.slow
 def test_conversation_refines_one_change_then_opens_a_pr(example_repo: Path) -> None:
     session = ChatSession(open_agent(example_repo, planner="offline"))
     first = session.turn("scale checkout to 3")
@@ -95,6 +96,7 @@ def _store_agent(repo: Path, planner: object | None = None, *validators: object)
     )
 
 
+@pytest.mark.slow
 def test_a_rule_reviewers_taught_shapes_a_chat_proposal(example_repo: Path) -> None:
     # A reviewer rejects a proposal in words; the rule mined from it is approved.
     agent = _store_agent(example_repo)
@@ -116,6 +118,7 @@ def test_a_rule_reviewers_taught_shapes_a_chat_proposal(example_repo: Path) -> N
     assert "team: payments" in shown and "replicas: 3" in shown
 
 
+@pytest.mark.slow
 def test_chat_refuses_a_change_reviewers_rejected_unless_kept(example_repo: Path) -> None:
     agent = _store_agent(example_repo)
     first = agent.propose("scale checkout to 7")
@@ -171,6 +174,7 @@ class Repairs:
         return ChangeSet(intent, (SetField(CHECKOUT, "spec.replicas", n),), planner=self.name)
 
 
+@pytest.mark.slow
 def test_a_validation_error_in_chat_triggers_a_repair_round(example_repo: Path) -> None:
     planner = Repairs()
     session = ChatSession(_store_agent(example_repo, planner, MaxReplicas()))

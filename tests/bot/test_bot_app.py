@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from kubesmith.bot.signature import sign, verify
 from tests.bot.conftest import (
     BROKEN_LINE,
@@ -30,6 +32,7 @@ def test_signature_is_hmac_sha256_of_the_raw_body() -> None:
     assert not verify("", body, sign("", body))
 
 
+@pytest.mark.slow
 def test_unsigned_forged_and_malformed_deliveries_make_no_job(
     bot_server: BotServer, pull_repo: PullRepo
 ) -> None:
@@ -57,6 +60,7 @@ def test_unsigned_forged_and_malformed_deliveries_make_no_job(
     assert 'kubesmith_bot_deliveries_total{event="pull_request",result="malformed"} 3.0' in metrics
 
 
+@pytest.mark.slow
 def test_replayed_delivery_is_acknowledged_and_not_run_again(
     bot_server: BotServer, pull_repo: PullRepo
 ) -> None:
@@ -75,6 +79,7 @@ def test_replayed_delivery_is_acknowledged_and_not_run_again(
     assert len([c for c in bot_server.calls() if c[0] == "POST" and "comments" in c[1]]) == 1
 
 
+@pytest.mark.slow
 def test_a_queued_job_survives_a_restart(bot_server: BotServer, pull_repo: PullRepo) -> None:
     bot_server.start(concurrency=0)  # receives, runs nothing
     assert bot_server.post("pull_request", pr_payload(pull_repo)).status_code == 202
@@ -86,6 +91,7 @@ def test_a_queued_job_survives_a_restart(bot_server: BotServer, pull_repo: PullR
     assert f"deploy/checkout.yaml:{BROKEN_LINE}" in bot_server.sent[2].body["body"]
 
 
+@pytest.mark.slow
 def test_a_job_cut_off_mid_run_resumes_without_a_second_comment(
     bot_server: BotServer, pull_repo: PullRepo
 ) -> None:
@@ -110,6 +116,7 @@ def test_a_job_cut_off_mid_run_resumes_without_a_second_comment(
     ]
 
 
+@pytest.mark.slow
 def test_health_readiness_and_metrics(bot_server: BotServer) -> None:
     bot_server.start()
     assert bot_server.get("/healthz").json() == {"ok": True}
@@ -128,6 +135,7 @@ def test_health_readiness_and_metrics(bot_server: BotServer) -> None:
     assert bot_server.get("/readyz").status_code == 200  # a receive-only replica is ready
 
 
+@pytest.mark.slow
 def test_comments_from_bots_and_plain_comments_are_ignored(bot_server: BotServer) -> None:
     bot_server.start()
     for login, kind, body in [
@@ -149,6 +157,7 @@ def test_comments_from_bots_and_plain_comments_are_ignored(bot_server: BotServer
         q.close()
 
 
+@pytest.mark.slow
 def test_command_from_a_reader_gets_a_polite_refusal(bot_server: BotServer) -> None:
     bot_server.start()
     data = payload(
@@ -165,6 +174,7 @@ def test_command_from_a_reader_gets_a_polite_refusal(bot_server: BotServer) -> N
     assert "<!-- kubesmith:reply-950 -->" in reply
 
 
+@pytest.mark.slow
 def test_help_command_for_a_maintainer(bot_server: BotServer) -> None:
     bot_server.start()
     data = payload(
@@ -180,6 +190,7 @@ def test_help_command_for_a_maintainer(bot_server: BotServer) -> None:
     assert "/kubesmith explain" in reply
 
 
+@pytest.mark.slow
 def test_delivery_is_not_acknowledged_when_the_store_cannot_take_it(
     bot_server: BotServer, pull_repo: PullRepo
 ) -> None:
@@ -193,6 +204,7 @@ def test_delivery_is_not_acknowledged_when_the_store_cannot_take_it(
     assert "unavailable" in r.json()["error"]
 
 
+@pytest.mark.slow
 def test_bot_serve_refuses_to_start_without_a_webhook_secret(tmp_path: Path) -> None:
     from click.testing import CliRunner
 

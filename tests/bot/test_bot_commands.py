@@ -25,6 +25,9 @@ from tests.bot.conftest import (
 )
 from tests.conftest import git
 
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
+
 
 def test_intent_in_a_comment_opens_a_pull_request_into_the_branch(
     bot_server: BotServer, pull_repo: PullRepo

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 
@@ -22,6 +23,7 @@ def _objects() -> dict[str, dict]:
     return out
 
 
+@pytest.mark.slow
 def test_deploy_manifests_pass_pss_restricted_and_best_practices() -> None:
     _register()
     result = CliRunner().invoke(

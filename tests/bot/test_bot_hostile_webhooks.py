@@ -54,6 +54,7 @@ def _headers(**extra: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow
 def test_a_declared_1gb_body_is_refused_before_a_byte_is_read(bot_server: BotServer) -> None:
     bot_server.start(concurrency=0)
     # Nothing of the body is sent: an answer proves the bot did not wait to read it.
@@ -63,6 +64,7 @@ def test_a_declared_1gb_body_is_refused_before_a_byte_is_read(bot_server: BotSer
     assert status == 413
 
 
+@pytest.mark.slow
 def test_an_unsigned_body_is_refused_before_it_is_read(bot_server: BotServer) -> None:
     bot_server.start(concurrency=0)
     status, _ = _raw_request(bot_server.port, _headers(**{"Content-Length": str(MAX_BODY - 1)}))
@@ -77,6 +79,7 @@ def _chunks(total: int) -> Iterator[bytes]:
         sent += len(CHUNK)
 
 
+@pytest.mark.slow
 def test_a_forged_chunked_stream_is_cut_off_with_bounded_memory(bot_server: BotServer) -> None:
     """200 MB without a Content-Length and with a forged signature: 413, and the process never
     holds more than the cap (tracemalloc sees every thread, the server's included)."""
@@ -101,6 +104,7 @@ def test_a_forged_chunked_stream_is_cut_off_with_bounded_memory(bot_server: BotS
     assert 'result="too-large"' in bot_server.get("/metrics").text
 
 
+@pytest.mark.slow
 def test_the_reader_stops_at_the_cap_whatever_the_stream() -> None:
     consumed = 0
 
@@ -126,6 +130,7 @@ def test_a_forged_signature_within_the_cap_is_refused() -> None:
     assert asyncio.run(read_signed(SECRET, body(), sign(SECRET, b'{"a": 1}'))) == b'{"a": 1}'
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [100, 100_000])
 def test_signed_deeply_nested_json_is_a_clean_400(bot_server: BotServer, depth: int) -> None:
     bot_server.start(concurrency=0)
@@ -147,6 +152,7 @@ def test_nesting_inside_an_ignored_field_is_refused_too() -> None:
     assert parse_json(b'{"a": [[1]]}') == {"a": [[1]]}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "sha", ["--upload-pack=touch /tmp/pwned", "HEAD", "abc", "g" * 40, "1" * 40 + "\n"]
 )
@@ -161,6 +167,7 @@ def test_a_head_sha_that_is_not_a_commit_id_is_refused(
     assert "head.sha" in r.json()["error"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ref", ["--upload-pack=x", "a..b", "a b", "x:y", ""])
 def test_a_head_ref_git_would_take_as_an_option_or_refspec_is_refused(
     bot_server: BotServer, pull_repo: PullRepo, ref: str

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.bot.conftest import (
     BROKEN_LINE,
     GOOD,
@@ -14,6 +16,9 @@ from tests.bot.conftest import (
     recorder,
 )
 from tests.conftest import git
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def test_opened_comments_the_broken_line_then_synchronize_updates_it(

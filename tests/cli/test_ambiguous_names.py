@@ -7,6 +7,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
 WEB = """apiVersion: apps/v1
 kind: Deployment
@@ -19,6 +21,10 @@ spec:
     spec:
       containers: [{{name: web, image: "nginx:1.25"}}]
 """
+
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def test_candidates_are_listed_once(make_repo: Callable[..., Path]) -> None:

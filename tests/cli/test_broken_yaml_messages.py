@@ -8,10 +8,16 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import EXAMPLE_REPO
 
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
 BROKEN = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: broken\ndata: {a: [\n"
+
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def kubesmith(*args: str) -> subprocess.CompletedProcess[str]:

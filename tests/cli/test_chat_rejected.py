@@ -6,11 +6,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from kubesmith.agent.loop import open_agent
 from kubesmith.tools.forges.local import LocalForge
 from tests.conftest import git
 
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
+
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def chat(repo: Path, lines: str) -> subprocess.CompletedProcess[str]:

@@ -9,10 +9,15 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 
 from tests.conftest import git
 
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
+
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def test_two_turns_diff_and_pr_in_a_terminal(example_repo: Path) -> None:

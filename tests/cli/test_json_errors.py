@@ -16,6 +16,10 @@ import pytest
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
 
 
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
+
+
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run([KUBESMITH, *args], capture_output=True, text=True, check=False, cwd=cwd)
 

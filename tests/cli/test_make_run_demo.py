@@ -7,9 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
+
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def test_next_steps_name_the_pull_request(example_repo: Path) -> None:

@@ -13,6 +13,10 @@ import pytest
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
 
 
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -15,6 +15,10 @@ pytest.importorskip("cel_expr_python")
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
 
 
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
+
+
 def test_evaluation_errors_are_short(tmp_path: Path) -> None:
     text = (EXAMPLE_REPO / "base" / "checkout.yaml").read_text()
     assert "replicas: 2\n" in text

@@ -7,7 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
+
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def test_forget_all_asks_on_stderr_and_keeps_json_clean(example_repo: Path) -> None:

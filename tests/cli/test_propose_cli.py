@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kubesmith.cli.main import _register, cli
@@ -21,6 +22,7 @@ def run(*args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+@pytest.mark.slow
 def test_propose_json_has_the_documented_shape(example_repo: Path) -> None:
     proc = subprocess.run(
         [KUBESMITH, "propose", "scale checkout to 3", "--repo", str(example_repo), "-o", "json"],
@@ -56,6 +58,7 @@ def test_propose_json_has_the_documented_shape(example_repo: Path) -> None:
     assert data["branch"] in git(example_repo, "branch")
 
 
+@pytest.mark.slow
 def test_review_flow_from_the_command_line(example_repo: Path) -> None:
     code, out, _ = run("propose", "scale checkout to 4", "--repo", str(example_repo), "-o", "json")
     assert code == 0

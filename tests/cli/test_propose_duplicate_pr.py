@@ -7,7 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
+
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def propose(repo: Path, intent: str, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -7,9 +7,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import git
 
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
+
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def kubesmith(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,9 +6,13 @@ import contextlib
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from kubesmith.cli.main import _register, cli
+
+# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
 
 
 def run(*args: str, input: str | None = None) -> tuple[int, dict | str, str]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_rules_feedback_cli import propose_and_reject, run
 
 
+@pytest.mark.slow
 def test_reasons_in_peoples_words_become_candidates_then_policies(example_repo: Path) -> None:
     repo = str(example_repo)
     scaled = propose_and_reject(

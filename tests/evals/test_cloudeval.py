@@ -137,6 +137,7 @@ def _kv_task(task_id: str = "kv") -> Task:
     )
 
 
+@pytest.mark.slow
 def test_oracle_writes_the_reference_through_the_tools_and_scores_one(tmp_path: Path) -> None:
     turns = oracle_turns(_kv_task())
     assert turns is not None
@@ -192,6 +193,7 @@ def test_the_suite_is_the_120_kubernetes_modify_problems(cloudeval: list[Task]) 
     assert all("(see manifest.yaml)" in t.intent for t in with_files)
 
 
+@pytest.mark.slow
 def test_the_oracle_scores_one_on_a_handful_of_problems(
     cloudeval: list[Task], tmp_path: Path
 ) -> None:

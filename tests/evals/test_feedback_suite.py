@@ -119,6 +119,7 @@ class TeamReviewer:
         return Verdict(True)
 
 
+@pytest.mark.slow
 def test_the_suite_runs_the_real_loop_through_the_review_queue(tmp_path: Path) -> None:
     source = tmp_path / "manifests"
     source.mkdir()
@@ -161,6 +162,7 @@ def test_the_suite_runs_the_real_loop_through_the_review_queue(tmp_path: Path) -
     assert [e["n"] for e in kept["learning"]] == [1, 2, 3]
 
 
+@pytest.mark.slow
 def test_reviews_go_through_the_local_forge_and_git(tmp_path: Path) -> None:
     """What the suite leaves in its repository is what `kubesmith review` would have left."""
     source = tmp_path / "manifests"
@@ -192,6 +194,7 @@ def test_reviews_go_through_the_local_forge_and_git(tmp_path: Path) -> None:
     assert git(repo, "status", "--porcelain") == ""
 
 
+@pytest.mark.slow
 def test_eval_cli_prints_the_figures_and_keeps_them_out_of_task_success(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -79,6 +79,7 @@ def _tasks() -> list[Task]:
     )
 
 
+@pytest.mark.slow
 def test_runner_scores_each_task_in_isolation_and_resumes(tmp_path: Path) -> None:
     run_dir = tmp_path / "run"
     results = run_tasks(_tasks(), RunConfig(jobs=2, run_id="r1"), run_dir)
@@ -96,6 +97,7 @@ def test_runner_scores_each_task_in_isolation_and_resumes(tmp_path: Path) -> Non
     assert (summary["tasks"], summary["successes"], summary["unsupported"]) == (4, 1, 1)
 
 
+@pytest.mark.slow
 def test_cli_writes_report_chart_and_compares_runs(tmp_path: Path) -> None:
     _register()
     tasks_file = tmp_path / "mini.yaml"

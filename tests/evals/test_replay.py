@@ -38,6 +38,7 @@ def test_every_builtin_task_beyond_the_offline_grammar_has_a_script() -> None:
         assert "finish" in script.turns[-1].tool_calls[-1]  # every script ends its plan
 
 
+@pytest.mark.slow
 def test_replayed_tasks_run_through_the_real_client_and_are_scored(tmp_path: Path) -> None:
     tasks = _builtin("termination-grace", "configmap-move")
     config = RunConfig(planner="llm", replay="scripts", run_id="r")
@@ -50,6 +51,7 @@ def test_replayed_tasks_run_through_the_real_client_and_are_scored(tmp_path: Pat
     assert results["configmap-move"]["model_calls"] == 3
 
 
+@pytest.mark.slow
 def test_the_server_receives_kubesmiths_prompt_and_tools(tmp_path: Path) -> None:
     from kubesmith.agent.loop import open_agent
     from kubesmith.config import load_settings
@@ -71,6 +73,7 @@ def test_the_server_receives_kubesmiths_prompt_and_tools(tmp_path: Path) -> None
     assert all(h.get("authorization") == "Bearer replay-no-key" for h in server.headers)
 
 
+@pytest.mark.slow
 def test_a_missing_or_used_up_script_ends_planning_with_a_message(tmp_path: Path) -> None:
     folder = tmp_path / "scripts"
     folder.mkdir()
@@ -90,6 +93,7 @@ def test_a_missing_or_used_up_script_ends_planning_with_a_message(tmp_path: Path
     assert "no recorded turns" in results["rolling-update"]["message"]
 
 
+@pytest.mark.slow
 def test_cli_auto_planner_with_replay_reports_who_handled_what(tmp_path: Path) -> None:
     _register()
     tasks = [t.model_dump(exclude={"suite"}) for t in _builtin("scale-set", "rolling-update")]
@@ -107,6 +111,7 @@ def test_cli_auto_planner_with_replay_reports_who_handled_what(tmp_path: Path) -
     assert "not a model" in report and "| llm: 1, offline: 1 |" in report
 
 
+@pytest.mark.slow
 def test_cli_replays_a_folder_of_scripts(tmp_path: Path) -> None:
     _register()
     folder = tmp_path / "mine"

@@ -341,6 +341,7 @@ def test_concurrent_writers_in_threads(open_store: Callable[[], Store]) -> None:
     assert len(store.list_pull_requests(status="accepted")) == 40
 
 
+@pytest.mark.slow
 def test_processes_creating_the_store_at_once(store_url: str) -> None:
     code = (
         "import sys\nfrom kubesmith.store import Store\nfrom kubesmith.model import *\n"

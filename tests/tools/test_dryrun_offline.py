@@ -266,6 +266,7 @@ def test_unreachable_server_is_a_warning_not_a_pass(tmp_path: Path, shop: Worksp
     assert "1 resource not checked" in f.message
 
 
+@pytest.mark.slow
 def test_hung_server_times_out_as_a_warning(
     tmp_path: Path, shop: Workspace, silent_server: str
 ) -> None:

@@ -98,6 +98,7 @@ def test_alive_rejects_recycled_pid() -> None:
     assert not sandbox_proc.alive(Component("x", os.getpid(), stat[1] + 1, 0, "", ""))
 
 
+@pytest.mark.slow
 def test_free_port_avoids_ports_in_use() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -83,6 +83,7 @@ def _run(binary: Path) -> str:
     return subprocess.run([str(binary)], capture_output=True, text=True, check=True).stdout.strip()
 
 
+@pytest.mark.slow
 def test_install_builds_versioned_binary_and_link(tmp_path: Path, proxy: Path) -> None:
     cache = ToolCache(tmp_path / "cache", registry={"kshello": _spec()})
     messages: list[str] = []
@@ -95,6 +96,7 @@ def test_install_builds_versioned_binary_and_link(tmp_path: Path, proxy: Path) -
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == ["bin", "locks"]
 
 
+@pytest.mark.slow
 def test_second_install_is_a_noop(tmp_path: Path, proxy: Path) -> None:
     cache = ToolCache(tmp_path / "cache", registry={"kshello": _spec()})
     (first,) = cache.install(["kshello"])
@@ -106,6 +108,7 @@ def test_second_install_is_a_noop(tmp_path: Path, proxy: Path) -> None:
     assert messages == []
 
 
+@pytest.mark.slow
 def test_version_bump_builds_the_new_version_beside_the_old(tmp_path: Path, proxy: Path) -> None:
     ToolCache(tmp_path / "cache", registry={"kshello": _spec("v1.0.0")}).install(["kshello"])
     bumped = ToolCache(tmp_path / "cache", registry={"kshello": _spec("v1.1.0")})
@@ -116,6 +119,7 @@ def test_version_bump_builds_the_new_version_beside_the_old(tmp_path: Path, prox
     assert os.readlink(tmp_path / "cache" / "bin" / "kshello") == "kshello-v1.1.0"
 
 
+@pytest.mark.slow
 def test_failed_build_leaves_no_binary(tmp_path: Path, proxy: Path) -> None:
     cache = ToolCache(tmp_path / "cache", registry={"kshello": _spec("v9.9.9")})
     with pytest.raises(ToolError, match=r"building kshello v9\.9\.9 failed"):
@@ -124,6 +128,7 @@ def test_failed_build_leaves_no_binary(tmp_path: Path, proxy: Path) -> None:
     assert not list((tmp_path / "cache").glob(".kshello-*"))
 
 
+@pytest.mark.slow
 def test_concurrent_installs_build_once(tmp_path: Path, proxy: Path) -> None:
     messages: list[str] = []
     results: list[Path] = []
@@ -147,6 +152,7 @@ def test_concurrent_installs_build_once(tmp_path: Path, proxy: Path) -> None:
     assert _run(results[0]) == "hello v1.0.0"
 
 
+@pytest.mark.slow
 def test_wrapper_module_build(tmp_path: Path, proxy: Path) -> None:
     gotools = tmp_path / "gotools"
     gotools.mkdir()
@@ -172,6 +178,7 @@ def test_wrapper_module_build(tmp_path: Path, proxy: Path) -> None:
     assert (status.ok, status.source, status.found_version) == (True, "cache", "v1.1.0")
 
 
+@pytest.mark.slow
 def test_tool_path_prefers_cache_then_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache = ToolCache(tmp_path / "cache", registry={"kshello": _spec()})
     assert cache.tool_path("kshello") is None

@@ -87,6 +87,7 @@ def agent(repo: Path, planner: LLMPlanner) -> Agent:
     return Agent(repo=repo, settings=SETTINGS, planner=planner, validators=[schema])
 
 
+@pytest.mark.slow
 @pytest.mark.vcr
 def test_one_shot_change(example_repo: Path, endpoint: Any) -> None:
     replies = [
@@ -128,6 +129,7 @@ def test_one_shot_change(example_repo: Path, endpoint: Any) -> None:
     assert len(sent.calls) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.vcr
 def test_repair_after_schema_error(example_repo: Path, endpoint: Any) -> None:
     replicas = {"kind": "Deployment", "name": "checkout", "path": "spec.replicas"}

@@ -53,6 +53,7 @@ def test_identity_is_validator_resource_path_and_rule_never_the_line() -> None:
     assert marked.preexisting and marked.severity == "warning"
 
 
+@pytest.mark.slow
 def test_the_bot_keeps_old_findings_old_when_a_document_above_them_goes(
     make_repo: Callable[..., Path],
 ) -> None:
@@ -64,6 +65,7 @@ def test_the_bot_keeps_old_findings_old_when_a_document_above_them_goes(
     assert finding.preexisting and finding.severity == "warning"
 
 
+@pytest.mark.slow
 def test_validate_with_a_base_marks_what_the_base_had(
     make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

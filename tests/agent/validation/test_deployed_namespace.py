@@ -45,6 +45,7 @@ def test_the_example_repository_has_no_default_namespace_warnings(
     assert payments and {f["ref"]["namespace"] for f in payments} <= {"shop-prod", "shop-staging"}
 
 
+@pytest.mark.slow
 def test_a_base_deployed_by_one_namespaced_build_is_judged_there(
     make_repo: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -45,6 +45,7 @@ def _errors(findings: object) -> set[tuple[str, str, int]]:
     }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "kustomizations",
     [
@@ -63,6 +64,7 @@ def test_a_file_called_a_patch_is_still_validated_by_kubesmith_validate(
     assert run.rules() >= POLICY_ERRORS
 
 
+@pytest.mark.slow
 def test_a_file_called_a_patch_is_still_validated_by_the_bot(
     make_repo: Callable[..., Path],
 ) -> None:
@@ -74,6 +76,7 @@ def test_a_file_called_a_patch_is_still_validated_by_the_bot(
     assert _errors(verdict.findings) >= POLICY_ERRORS
 
 
+@pytest.mark.slow
 def test_links_out_of_the_checkout_are_findings_and_never_read(
     make_repo: Callable[..., Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -35,6 +35,7 @@ def example_with_remote(
     return example_repo, bare
 
 
+@pytest.mark.slow
 def test_propose_to_github_then_list_and_sync(
     gh: GitHubHarness, example_with_remote: tuple[Path, Path]
 ) -> None:

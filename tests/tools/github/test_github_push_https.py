@@ -88,6 +88,7 @@ def http_remote(remote_repo: tuple[Path, Path]) -> Iterator[tuple[Path, Path]]:
         thread.join(timeout=5)
 
 
+@pytest.mark.slow
 def test_token_is_sent_as_a_header_and_never_written_down(http_remote: tuple[Path, Path]) -> None:
     repo, bare = http_remote
     p = make_proposal(repo)

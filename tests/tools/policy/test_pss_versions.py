@@ -187,6 +187,7 @@ def test_documents_for_a_cluster_are_the_evaluated_set() -> None:
     assert set(OVERRIDDEN) <= baseline_only
 
 
+@pytest.mark.slow
 def test_the_cli_takes_a_pinned_pack(tmp_path: Path) -> None:
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     probe = {

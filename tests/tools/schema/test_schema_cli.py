@@ -78,6 +78,7 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.stdout
 
 
+@pytest.mark.slow
 def test_the_example_repository_passes(env: dict[str, str], example_repo: Path) -> None:
     code, out = run("--repo", str(example_repo), "--engine", "embedded")
     assert code == 0, out

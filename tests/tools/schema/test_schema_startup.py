@@ -47,6 +47,7 @@ def probe(repo: Path, schema_cache: Path) -> dict[str, object]:
     return result
 
 
+@pytest.mark.slow
 def test_a_plain_repository_loads_no_workspace_and_no_rich(
     make_repo: Callable[..., Path], schema_cache: Path
 ) -> None:
@@ -58,6 +59,7 @@ def test_a_plain_repository_loads_no_workspace_and_no_rich(
     assert [(f["file"], f["line"]) for f in findings] == [("apps/bad.yaml", 4)]
 
 
+@pytest.mark.slow
 def test_a_repository_with_overlays_still_renders_them(
     example_repo: Path, schema_cache: Path
 ) -> None:

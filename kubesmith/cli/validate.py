@@ -88,7 +88,8 @@ def _progress(output: str) -> Callable[[str], None] | None:
     default=None,
     metavar="PACKS",
     help="Built-in policy packs, comma-separated (pss-baseline, pss-restricted, best-practices), "
-    "or 'none'; default: policy.packs in .kubesmith.yaml.",
+    "or 'none'; a PSS pack may be pinned to a Kubernetes version (pss-restricted:v1.33), else it "
+    "follows --kube-version; default: policy.packs in .kubesmith.yaml.",
 )
 @dry_run_options
 @handle_errors

@@ -168,8 +168,9 @@ def command(
 
         print_json(render_json(findings, files=len(names)))
     else:
-        from kubesmith.agent.validation.report import render
+        from kubesmith.agent.validation.report import render, resources_by_file
 
-        click.echo(render(findings, output, names), nl=False)
+        resources = resources_by_file(report.root, names) if output == "junit" else None
+        click.echo(render(findings, output, names, resources), nl=False)
     if any(f.severity == "error" for f in findings):
         sys.exit(EXIT_BLOCKED)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from kubesmith import __version__
-from kubesmith.model import Finding, to_json
+from kubesmith.model import Finding, ResourceRef, to_json
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = (
@@ -129,15 +130,23 @@ def render_sarif(findings: Sequence[Finding], tool_name: str = "kubesmith") -> d
 
 
 def render_junit(
-    findings: Sequence[Finding], files: Sequence[str] = (), suite_name: str = "kubesmith"
+    findings: Sequence[Finding],
+    files: Sequence[str] = (),
+    suite_name: str = "kubesmith",
+    resources: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """JUnit XML: a test suite per file, a test case per resource (or file), errors as failures.
 
-    ``files`` lists every file that was checked, so clean files show up as passing tests.
+    ``files`` lists every file that was checked, so clean files show up as passing tests;
+    ``resources`` (file → resource names, see :func:`resources_by_file`) every resource, so a
+    clean resource is a passing test case of its own, not only those with findings.
     """
     by_file: dict[str, dict[str, list[Finding]]] = defaultdict(lambda: defaultdict(list))
     for name in files:
         by_file.setdefault(name, defaultdict(list))  # a checked file with no findings passes
+    for name, refs in (resources or {}).items():
+        for ref in refs:
+            by_file[name].setdefault(ref, [])  # a checked resource with no findings passes
     for f in _sorted(findings):
         by_file[f.file or "(no file)"][str(f.ref) if f.ref else "(file)"].append(f)
     root = ET.Element("testsuites", name=suite_name)
@@ -170,8 +179,31 @@ def render_junit(
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
+def resources_by_file(root: Path, files: Sequence[str]) -> dict[str, list[str]]:
+    """The resources (``Kind/namespace/name``) of each checked file, for a JUnit report's test
+    cases. Read only when that report is asked for; a file that cannot be read lists none (its
+    findings say why)."""
+    from kubesmith.errors import KubesmithError
+    from kubesmith.reading import load_all, read_text
+
+    out: dict[str, list[str]] = {}
+    for name in files:
+        try:
+            docs = load_all(read_text(root / name, name), name)
+        except (OSError, KubesmithError):
+            continue
+        out[name] = [
+            str(ResourceRef.from_object(d)) for d in docs if isinstance(d, dict) and d.get("kind")
+        ]
+    return out
+
+
 def render(
-    findings: Sequence[Finding], output: str, files: Sequence[str] = (), **extra: Any
+    findings: Sequence[Finding],
+    output: str,
+    files: Sequence[str] = (),
+    resources: Mapping[str, Sequence[str]] | None = None,
+    **extra: Any,
 ) -> str:
     """Render in one of ``text``, ``json``, ``sarif``, ``junit``."""
     if output == "json":
@@ -179,5 +211,5 @@ def render(
     if output == "sarif":
         return json.dumps(render_sarif(findings), indent=2) + "\n"
     if output == "junit":
-        return render_junit(findings, files)
+        return render_junit(findings, files, resources=resources)
     return render_text(findings, len(files) if files else None)

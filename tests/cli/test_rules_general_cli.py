@@ -8,6 +8,8 @@ import pytest
 
 from tests.cli.test_rules_feedback_cli import propose_and_reject, run
 
+pytestmark = pytest.mark.slow  # propose renders and validates with kustomize and kubeconform
+
 
 @pytest.mark.slow
 def test_reasons_in_peoples_words_become_candidates_then_policies(example_repo: Path) -> None:

@@ -58,6 +58,7 @@ def reader() -> ModelReader:
     return built
 
 
+@pytest.mark.slow  # the openai client runs `uname` for its headers
 @pytest.mark.vcr
 def test_two_conventions_through_the_typed_tool(endpoint: Any) -> None:
     replies = [
@@ -92,6 +93,7 @@ def test_two_conventions_through_the_typed_tool(endpoint: Any) -> None:
     ]
 
 
+@pytest.mark.slow  # the openai client runs `uname` for its headers
 @pytest.mark.vcr
 def test_no_tool_call_falls_back_to_the_offline_reader(endpoint: Any) -> None:
     with endpoint([text("The reviewer wants an owner label.")]):
@@ -101,6 +103,7 @@ def test_no_tool_call_falls_back_to_the_offline_reader(endpoint: Any) -> None:
     assert r.fallbacks == 1
 
 
+@pytest.mark.slow  # the openai client runs `uname` for its headers
 @pytest.mark.vcr
 def test_model_conventions_are_candidates_with_evidence_never_rules(endpoint: Any) -> None:
     replies = [

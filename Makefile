@@ -6,7 +6,7 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install tools run test unit lint typecheck fmt bench eval clean
+.PHONY: install tools run test unit lint typecheck fmt bench eval fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ unit: $(STAMP)
 ## test: everything: tools, lint, type check, unit and integration tests
 test: $(STAMP) tools lint typecheck
 	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+## fuzz: the fuzz suite (tests/fuzz) with many random examples; `make unit`/`make test` run it briefly
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP)
+	KUBESMITH_FUZZ_PROFILE=fuzz KUBESMITH_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest tests/fuzz -q -p no:cacheprovider --hypothesis-show-statistics $(PYTEST_ARGS)
 
 ## eval: the builtin eval suite, offline and with replayed (hand-written) model turns; prints the scores
 EVAL_DIR ?= eval-runs/make

@@ -14,7 +14,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from kubesmith.errors import ConfigError
+from kubesmith.errors import ConfigError, ManifestError
+from kubesmith.reading import load_one, read_text
 
 CONFIG_FILE = ".kubesmith.yaml"
 
@@ -181,9 +182,6 @@ def _read_file(path: Path) -> dict[str, Any]:
     """The settings file's mapping, read within the reading limits; anything that is not a
     readable YAML file (a folder, a broken link, undecodable text, an alias bomb) is an error,
     never silently the defaults."""
-    from kubesmith.errors import ManifestError
-    from kubesmith.reading import load_one, read_text
-
     if not path.is_file():
         what = "a broken link" if not path.exists() else "not a regular file (a folder?)"
         raise ConfigError(f"{path}: {what}; the settings file must be a YAML file")

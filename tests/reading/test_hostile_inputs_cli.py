@@ -147,3 +147,14 @@ def test_utf16_latin1_and_badly_named_manifests_are_never_a_pass(
     assert ("wide.yaml", "pss-baseline-privileged/0", 10) in errors
     assert ("latin.yaml", "schema/invalid-document", 11) in errors
     assert any(file == "bad\\xff.yaml" and line == 1 for file, _, line in errors)
+
+
+def test_validate_reads_within_the_repository_size_limit(make_repo: Callable[..., Path]) -> None:
+    web = POD.format(name="web").replace("privileged: true", "privileged: false")
+    limit = "workspace: {max_file_bytes: 150}\n"
+    repo = make_repo(files={".kubesmith.yaml": SETTINGS + limit, "web.yaml": web * 2})
+    result = CliRunner().invoke(cli, ["validate", "--repo", str(repo), "-o", "json"])
+    assert result.exit_code == 1
+    [finding] = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"]
+    assert (finding["file"], finding["line"]) == ("web.yaml", 1)
+    assert "too large" in finding["message"]

@@ -29,6 +29,8 @@ from kubesmith.agent.validation.kustomizations import Graph, KustomizationFile
 from kubesmith.agent.validation.running import Runner
 from kubesmith.config import Settings
 from kubesmith.model import Finding
+from kubesmith.reading import Limits
+from kubesmith.reading import use as use_limits
 from kubesmith.tools.validator import PreparesWorkspace, Validator
 
 if TYPE_CHECKING:
@@ -87,6 +89,20 @@ def validate(
         base: the same repository before the change; findings it already had are marked
             pre-existing and no longer block.
     """
+    # Files are read within the repository's size limit (kubesmith.reading: the validators
+    # are handed paths, not settings).
+    with use_limits(Limits(max_file_bytes=settings.workspace.max_file_bytes)):
+        return _validate(root, validators, settings, paths, only, base)
+
+
+def _validate(
+    root: Path,
+    validators: Sequence[Validator],
+    settings: Settings,
+    paths: Sequence[Path],
+    only: Collection[str] | None,
+    base: Path | None,
+) -> Report:
     root = root.resolve()
     found = discover(root, settings, paths, only)
     runner = Runner(validators)

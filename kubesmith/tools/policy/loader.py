@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from kubesmith.errors import ManifestRefused
+from kubesmith.reading import compose_documents, construct, read_text
 from kubesmith.tools.policy.apimatch import Error
 from kubesmith.tools.policy.apivalidation import VERSION, binding_errors, policy_errors
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment
@@ -323,20 +325,17 @@ def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None
         for line, obj in cached_json(f"pack-{pack}-{key}", lambda: _documents(text)):
             collected.add(obj, None, line)
         return collected.result()
-    loader = _LOADER(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            collected.add(loader.construct_document(node), node)
+    try:  # bounded like every manifest read (size, depth, aliases): policy files are untrusted
+        for node in compose_documents(text, file, loader=_LOADER):
+            if node is not None:
+                collected.add(construct(node), node)
+    except ManifestRefused as e:
+        collected.problems.append(LoadProblem(file, e.line, f"refused: {e}"))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         collected.problems.append(
             LoadProblem(file, mark.line + 1 if mark else None, f"invalid YAML: {e}")
         )
-    finally:
-        loader.dispose()
     return collected.result()
 
 
@@ -375,9 +374,13 @@ def load_folder(folder: Path, root: Path, env: CelEnvironment) -> PolicySet:
             rel = path.relative_to(root).as_posix()
         except ValueError:
             rel = path.as_posix()
+        if root not in path.resolve().parents:
+            problem = LoadProblem(rel, None, "a link out of the repository: not read")
+            result += PolicySet(problems=(problem,))
+            continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as e:
+            text = read_text(path, rel)
+        except (OSError, ManifestRefused) as e:
             result += PolicySet(problems=(LoadProblem(rel, None, f"cannot read: {e}"),))
             continue
         result += load_text(text, rel, env)

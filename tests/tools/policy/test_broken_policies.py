@@ -102,3 +102,24 @@ def test_every_built_in_pack_passes_the_api_servers_validation() -> None:
                 assert policy_errors(doc) == [], (pack, doc["metadata"]["name"])
             elif doc.get("kind") == "ValidatingAdmissionPolicyBinding":
                 assert binding_errors(doc) == [], (pack, doc["metadata"]["name"])
+
+
+def test_policy_files_are_read_bounded_and_inside_the_repository(
+    make_repo: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Policy folders are repository content (untrusted): an alias bomb is refused, not
+    expanded, and a link to a file outside the checkout is not read."""
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    outside = tmp_path / "elsewhere.yaml"
+    outside.write_text(yaml.safe_dump(policy("outside")))
+    repo = make_repo(files={"policies/bomb.yaml": bomb})
+    (repo / "policies" / "link.yaml").symlink_to(outside)
+    settings = PolicySettings(packs=(), folders=("policies",))
+    validator = PolicyValidator(settings, repo)
+    problems = {p.file: p.message for p in validator.problems}
+    assert "refused" in problems["policies/bomb.yaml"]
+    assert problems["policies/link.yaml"] == "a link out of the repository: not read"
+    assert validator.policies.policies == ()

@@ -76,11 +76,52 @@ def compose_documents(
         parser.dispose()
 
 
+_BAD_VALUE = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
+"""What PyYAML's constructors raise on a tagged scalar they cannot read (``!!int 0x``,
+``!!timestamp foo``, ``!!bool maybe``) instead of a YAMLError."""
+
+
 def construct(node: yaml.Node | None) -> Any:
-    """The plain value of a (checked) node graph, as ``yaml.safe_load`` would build it."""
+    """The plain value of a (checked) node graph, as ``yaml.safe_load`` would build it.
+
+    Raises:
+        yaml.constructor.ConstructorError: a tagged value that cannot be read (a YAMLError,
+            with the document's position, like every other parse error).
+    """
     if node is None:
         return None
-    return yaml.constructor.SafeConstructor().construct_document(node)
+    try:
+        return yaml.constructor.SafeConstructor().construct_document(node)
+    except _BAD_VALUE as e:
+        bad = _unreadable_scalar(node) or node
+        value = f": {bad.value!r}" if isinstance(bad, yaml.ScalarNode) else f" ({e})"
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"a {bad.tag.rsplit(':', 1)[-1]} value that cannot be read{value}",
+            bad.start_mark,
+        ) from e
+
+
+def _unreadable_scalar(root: yaml.Node) -> yaml.Node | None:
+    """The first scalar under ``root`` that PyYAML cannot construct (for the error's line)."""
+    seen: set[int] = set()
+    stack: list[yaml.Node] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                yaml.constructor.SafeConstructor().construct_object(node)
+            except (yaml.YAMLError, *_BAD_VALUE):
+                return node
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
 
 
 def load_all(text: str, file: str, limits: Limits | None = None) -> list[Any]:

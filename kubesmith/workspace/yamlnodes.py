@@ -268,7 +268,15 @@ class _Builder:
         cls = node.__class__
         result: Any
         if cls is ScalarNode:
-            result = scalar_value(node)  # type: ignore[arg-type]
+            try:
+                result = scalar_value(node)  # type: ignore[arg-type]
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
+                # PyYAML's constructors raise these for tags they cannot read (``!!int 0x``).
+                raise ManifestError(
+                    f"a {node.tag.rsplit(':', 1)[-1]} value that cannot be read: {node.value!r}",
+                    self.name,
+                    self._line(node),
+                ) from e
         elif cls is SequenceNode:
             self._deeper(node)
             result = [self.build(item) for item in node.value]

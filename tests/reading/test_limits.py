@@ -120,3 +120,19 @@ def test_use_sets_the_limits_in_force_for_a_block() -> None:
             load_all("a: 1\n---\nb: 2\n", "two.yaml")
     assert current() is default
     assert load_all("a: 1\n---\nb: 2\n", "two.yaml") == [{"a": 1}, {"b": 2}]
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [("!!int 0x", 3), ("!!timestamp foo", 3), ("!!bool maybe", 3), ("!!float x", 3)],
+)
+def test_a_tagged_value_pyyaml_cannot_build_is_an_error_with_its_line(
+    value: str, line: int
+) -> None:
+    from kubesmith.tools.schema.located import parse_documents
+
+    text = f"kind: Deployment\nspec:\n  replicas: {value}\n"
+    for read in (lambda: load_all(text, "t.yaml"), lambda: parse_documents(text, "t.yaml")):
+        with pytest.raises(ManifestError, match="cannot be read") as e:
+            read()
+        assert (e.value.file, e.value.line) == ("t.yaml", line)

@@ -108,3 +108,21 @@ def test_a_utf8_bom_survives_an_edit(make_repo: Callable[..., Path]) -> None:
     assert (repo / "bom.yaml").read_bytes() == b"\xef\xbb\xbf" + CM.format(name="bom").replace(
         "a: b", "a: c"
     ).encode()
+
+
+def test_a_tagged_value_pyyaml_cannot_build_is_an_error(make_repo: Callable[..., Path]) -> None:
+    bad = CM.format(name="bad").replace("a: b", "a: !!int 0x")
+    repo = make_repo(files={"ok.yaml": CM.format(name="ok"), "bad.yaml": bad})
+    for ws in _both(repo):
+        assert [(e.file, e.line) for e in ws.errors] == [("bad.yaml", 6)]
+        assert "cannot be read" in str(ws.errors[0])
+
+
+def test_the_offline_planner_reads_a_tagged_value_as_text(example_repo: Path) -> None:
+    from kubesmith.agent.offline.planner import OfflinePlanner
+
+    ws = Workspace.load(example_repo, Settings())
+    changeset = OfflinePlanner().plan("set spec.minReadySeconds of checkout to !!int", ws)
+    [edit] = changeset.edits
+    assert isinstance(edit, SetField)
+    assert edit.value == "!!int"  # PyYAML raised ValueError here; the schema now flags it

@@ -7,12 +7,11 @@ value.
 
 from __future__ import annotations
 
-import yaml
-
 from kubesmith.agent.offline.specs import Clause, FieldSet, Scan, Spec
 from kubesmith.agent.offline.text import is_removal, unquote
-from kubesmith.errors import UsageError
+from kubesmith.errors import ManifestError, UsageError
 from kubesmith.model import parse_path
+from kubesmith.reading import load_one
 
 _PATH = r"\b((?:spec|metadata|data|stringData)(?:\.[\w$/-]+|\[[^\]\s]+\]|\[\"[^\"]+\"\])+)"
 _VALUE = r"(\"[^\"]*\"|'[^']*'|[^\s,;]+)"
@@ -23,8 +22,8 @@ def _scalar(text: str) -> object:
     if text[:1] in "\"'":
         return unquote(text)
     try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
+        value = load_one(text, "the intent")  # bounded, and `!!int 0x` is an error, not a crash
+    except ManifestError:
         return text
     return value if isinstance(value, (int, float, bool)) or value is None else text
 

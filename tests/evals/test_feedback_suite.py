@@ -97,6 +97,9 @@ spec:
         - name: web
           image: registry.example.com/web:1.0.0
 """
+# Policy (in-process CEL) is the validator these small runs name: kubeconform and kustomize are
+# processes, exercised by the whole suite's test below (make test).
+SETTINGS = "schema: {enabled: false}\npolicy: {packs: [pss-baseline, best-practices]}\n"
 WEB_REF = ResourceRef("apps/v1", "Deployment", "web")
 PULL_POLICY = "spec.template.spec.containers[name=web].imagePullPolicy"
 
@@ -124,6 +127,7 @@ def test_the_suite_runs_the_real_loop_through_the_review_queue(tmp_path: Path) -
     source = tmp_path / "manifests"
     source.mkdir()
     (source / "web.yaml").write_text(WEB)
+    (source / ".kubesmith.yaml").write_text(SETTINGS)
     reviewer = TeamReviewer()
     kept: dict[str, Any] = {}
 
@@ -168,6 +172,7 @@ def test_reviews_go_through_the_local_forge_and_git(tmp_path: Path) -> None:
     source = tmp_path / "manifests"
     source.mkdir()
     (source / "web.yaml").write_text(WEB)
+    (source / ".kubesmith.yaml").write_text(SETTINGS)
     report = run_feedback_suite(
         repo=source,
         sequence=["add label team=payments to web", "scale web to 1", "scale web to 4"],
@@ -206,6 +211,7 @@ def test_eval_cli_prints_the_figures_and_keeps_them_out_of_task_success(
     source = tmp_path / "manifests"
     source.mkdir()
     (source / "web.yaml").write_text(WEB)
+    (source / ".kubesmith.yaml").write_text(SETTINGS)
     real = suite.run_feedback_suite
 
     def small(**kw: Any) -> dict[str, Any]:  # the real suite, on a small repository

@@ -47,3 +47,11 @@ def test_validators_answer_with_findings(kind: str, obj: dict[str, Any]) -> None
     findings = _validator(kind).validate(_documents(obj))
     assert all(isinstance(f, Finding) for f in findings)
     assert all(f.file == "web.yaml" for f in findings if f.file)
+
+
+def test_a_float_key_too_large_for_float32_is_validated() -> None:
+    """Found by the fuzz suite: a key ``1E100`` crashed the schema validator (ValueError)."""
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "x"}, "1E100": None}
+    [finding] = _validator("schema").validate(parse_documents(dump(obj), "web.yaml"))
+    assert (finding.severity, finding.rule) == ("error", "schema/unknown-field")
+    assert ".inf" in finding.message  # sigs.k8s.io/yaml spells the key as Go formats +Inf

@@ -124,6 +124,8 @@ def _float32_text(value: float) -> str:
     if math.isnan(value):
         return ".nan"
     f32 = struct.unpack("f", struct.pack("f", value))[0]
+    if math.isinf(f32):  # too large for a float32 (1e100): Go's FormatFloat says +Inf
+        return ".inf" if f32 > 0 else "-.inf"
     for digits in range(1, 10):
         mantissa = f"{f32:.{digits - 1}e}"
         if struct.unpack("f", struct.pack("f", float(mantissa)))[0] == f32:

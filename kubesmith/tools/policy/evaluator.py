@@ -20,20 +20,14 @@ from typing import Any, Literal
 
 from kubesmith.model import PathSegment
 from kubesmith.tools.policy.audit import evaluate_annotations
+from kubesmith.tools.policy.bound import Bound, Selector
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment, EvalError, Program
 from kubesmith.tools.policy.convert import convert
 from kubesmith.tools.policy.exprs import normalize, wrap_variables
 from kubesmith.tools.policy.fieldpath import infer_path, item_checks, item_path, locate
-from kubesmith.tools.policy.matching import (
-    Kinds,
-    Target,
-    names_matter,
-    rules_match,
-    selectors_match,
-    target_of,
-)
+from kubesmith.tools.policy.matching import Kinds, Target, target_of
 from kubesmith.tools.policy.model import Action, Binding, Policy, PolicySet
-from kubesmith.tools.policy.params import ParamProblem, resolve_params
+from kubesmith.tools.policy.params import ParamProblem
 from kubesmith.tools.policy.scope import NeedsJson, Scope, admission_input
 
 Outcome = Literal["violation", "error", "annotation"]
@@ -55,30 +49,6 @@ class Violation:
     pack: str | None = None
 
 
-@dataclass(frozen=True)
-class _Check:
-    """One validation; compiled on first use (against precomputed variables, or
-    self-contained), so policies that never apply cost nothing."""
-
-    expression: str
-    message: str
-
-
-@dataclass(frozen=True)
-class _Bound:
-    policy: Policy
-    binding: Binding
-    conditions: tuple[tuple[str, str], ...]
-    """(name, expression) of each matchCondition."""
-    checks: tuple[_Check, ...]
-    variables: tuple[str, ...]
-    """The names of the policy's variables."""
-    variables_key: tuple[tuple[str, str], ...]
-    """The variable definitions: policies with equal keys share computed values."""
-    all_variables: str | None
-    """Every variable in one map, each computed once: the fast way to precompute them."""
-
-
 class Evaluator:
     """Evaluates a :class:`PolicySet` against objects; build once, call :meth:`evaluate` often."""
 
@@ -87,45 +57,16 @@ class Evaluator:
     ) -> None:
         self.env = env
         self.compile_problems: list[tuple[Policy, str]] = []
-        self._bound: list[_Bound] = []
+        """Kept for callers: expressions compile when first used, so this stays empty."""
+        self._selector = Selector(policies, overrides or {})
+        self._bound = self._selector.bound
         by_name = {p.name: p for p in policies.policies}
-        bound_names = set()
-        for b in policies.bindings:
-            policy = by_name.get(b.policy)
-            if policy is None:
-                continue
-            bound_names.add(policy.name)
-            try:
-                self._bound.append(self._bind(policy, b))
-            except CelCompileError as e:
-                self.compile_problems.append((policy, str(e)))
+        bound_names = {b.policy.name for b in self._bound}
         self.unbound = [p for p in policies.policies if p.name not in bound_names]
         self.orphans = [b for b in policies.bindings if b.policy not in by_name]
         """Bindings naming a policy that is not loaded (absent, or broken and reported)."""
-        self._policies = policies
         self._programs: dict[tuple[int, str], Program] = {}
-        self._overrides = overrides or {}
-        self._params: dict[tuple[int, str | None, bool], tuple[Any, ...] | ParamProblem] = {}
-        self._candidates: dict[tuple[str, str, str, bool, Kinds], list[tuple[_Bound, str]]] = {}
         self._fused: dict[tuple[int, ...], Program] = {}
-        self._dynamic = [
-            b
-            for b in self._bound
-            if names_matter(b.policy.match) or (b.binding.match and names_matter(b.binding.match))
-        ]
-
-    def _bind(self, policy: Policy, binding: Binding) -> _Bound:
-        checks = tuple(_Check(v.expression, v.message_expression) for v in policy.validations)
-        names = [v.name for v in policy.variables]
-        return _Bound(
-            policy,
-            binding,
-            tuple((c.name, c.expression) for c in policy.match_conditions),
-            checks,
-            tuple(names),
-            tuple((v.name, v.expression) for v in policy.variables),
-            "{" + ", ".join(f"'{n}': variables.{n}" for n in names) + "}" if names else None,
-        )
 
     def _lazy(self, policy: Policy, source: str) -> Program:
         """``source`` with the policy's variables bound inside it (compiled once, on demand)."""
@@ -137,52 +78,13 @@ class Evaluator:
             )
         return program
 
-    def _variables_program(self, b: _Bound) -> Program | None:
+    def _variables_program(self, b: Bound) -> Program | None:
         return self._lazy(b.policy, b.all_variables) if b.all_variables else None
 
     @property
     def bound(self) -> list[tuple[Policy, Binding]]:
         """The (policy, binding) pairs that will be evaluated."""
         return [(b.policy, b.binding) for b in self._bound]
-
-    def _selected(self, t: Target, kinds: Kinds) -> list[tuple[_Bound, str]]:
-        """The bindings that select ``t``, each with the version its policy's rules match at
-        (another than ``t``'s own under ``matchPolicy: Equivalent``)."""
-        key = (t.group, t.version, t.resource, t.namespaced, kinds)
-        if key not in self._candidates:
-            self._candidates[key] = self._matching(
-                [b for b in self._bound if b not in self._dynamic], t, kinds
-            )
-        selected = self._candidates[key] + self._matching(self._dynamic, t, kinds)
-        return [
-            (b, version)
-            for b, version in selected
-            if selectors_match(b.policy.match, t)
-            and (b.binding.match is None or selectors_match(b.binding.match, t))
-        ]
-
-    @staticmethod
-    def _matching(bound: list[_Bound], t: Target, kinds: Kinds) -> list[tuple[_Bound, str]]:
-        out = []
-        for b in bound:
-            version = rules_match(b.policy.match, t, kinds)
-            if version and (b.binding.match is None or rules_match(b.binding.match, t, kinds)):
-                out.append((b, version))
-        return out
-
-    def _params_for(self, b: _Bound, t: Target, kinds: Kinds) -> tuple[Any, ...] | ParamProblem:
-        """The binding's parameter objects for an object in ``t``'s namespace (cached)."""
-        namespaced = True
-        if b.policy.param_kind is not None:
-            api_version, kind = b.policy.param_kind
-            namespaced = kinds.resource(api_version.rpartition("/")[0], kind)[1]
-        key = (id(b), t.namespace, namespaced)
-        if key not in self._params:
-            self._params[key] = resolve_params(
-                b.policy, b.binding, self._policies.params, self._overrides, t.namespace,
-                namespaced,
-            )  # fmt: skip
-        return self._params[key]
 
     def evaluate(
         self,
@@ -203,12 +105,12 @@ class Evaluator:
                 (matched and passed its matchConditions), violated or not.
         """
         target, ns_obj = target_of(obj, kinds, namespaces)
-        by_version: dict[str, list[tuple[_Bound, Any]]] = {}
+        by_version: dict[str, list[tuple[Bound, Any]]] = {}
         found: list[Violation] = []
-        for b, version in self._selected(target, kinds):
+        for b, version in self._selector.selected(target, kinds):
             if skip and (b.policy.name in skip or (b.policy.pack or "") in skip):
                 continue
-            params = self._params_for(b, target, kinds)
+            params = self._selector.params_for(b, target, kinds)
             if isinstance(params, ParamProblem):
                 if b.policy.failure_policy == "Fail":
                     message = f"failed to configure binding: {params.message}"
@@ -225,7 +127,7 @@ class Evaluator:
         data: dict[str, Any],
         t: Target,
         ns_obj: dict[str, Any] | None,
-        selected: list[tuple[_Bound, Any]],
+        selected: list[tuple[Bound, Any]],
         applied: list[str] | None,
     ) -> list[Violation]:
         """The violations of ``data`` (``t``'s object at the version the policies match)."""
@@ -242,12 +144,12 @@ class Evaluator:
         data: dict[str, Any],
         t: Target,
         ns_obj: dict[str, Any] | None,
-        selected: list[tuple[_Bound, Any]],
+        selected: list[tuple[Bound, Any]],
         applied: list[str] | None,
     ) -> list[Violation]:
         scope = Scope(self.env, admission_input(data, t, ns_obj))
         found: list[Violation] = []
-        groups: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, list[_Bound]]] = {}
+        groups: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Any, list[Bound]]] = {}
         for b, params in selected:
             if b.conditions:
                 found += self._run(b, scope, params, applied)
@@ -259,7 +161,7 @@ class Evaluator:
         return found
 
     def _run_group(
-        self, group: list[_Bound], scope: Scope, params: Any, applied: list[str] | None
+        self, group: list[Bound], scope: Scope, params: Any, applied: list[str] | None
     ) -> list[Violation]:
         """All validations of policies sharing variables and params, in one evaluation.
 
@@ -307,7 +209,7 @@ class Evaluator:
             raise
 
     def _run(
-        self, b: _Bound, scope: Scope, params: Any, applied: list[str] | None
+        self, b: Bound, scope: Scope, params: Any, applied: list[str] | None
     ) -> list[Violation]:
         fail = b.policy.failure_policy == "Fail"
         base_act = scope.activation(params)
@@ -347,7 +249,7 @@ class Evaluator:
             out.append(self._failed(b, i, scope, act, values))
         return out + self._annotations(b, scope, params)
 
-    def _annotations(self, b: _Bound, scope: Scope, params: Any) -> list[Violation]:
+    def _annotations(self, b: Bound, scope: Scope, params: Any) -> list[Violation]:
         """The policy's audit annotations for this request (values and failures)."""
         if not b.policy.audit_annotations:
             return []
@@ -364,7 +266,7 @@ class Evaluator:
         ]  # fmt: skip
 
     def _failed(
-        self, b: _Bound, i: int, scope: Scope, act: Any, values: dict[str, Any] | None
+        self, b: Bound, i: int, scope: Scope, act: Any, values: dict[str, Any] | None
     ) -> Violation:
         """The violation of validation ``i``: its message (expression) and field path."""
         validation = b.policy.validations[i]
@@ -392,7 +294,7 @@ class Evaluator:
         return _violation(b, i, message, "violation", path)
 
     def _failing_item(
-        self, b: _Bound, expression: str, scope: Scope, act: Any, values: dict[str, Any] | None
+        self, b: Bound, expression: str, scope: Scope, act: Any, values: dict[str, Any] | None
     ) -> str | None:
         """The path of the first list item a failed ``LIST.all(x, ...)`` rejects, if any."""
         for chain, var, body in item_checks(expression):
@@ -416,7 +318,7 @@ class Evaluator:
         return None
 
     def _resolver(
-        self, b: _Bound, scope: Scope, act: Any, values: dict[str, Any] | None
+        self, b: Bound, scope: Scope, act: Any, values: dict[str, Any] | None
     ) -> Callable[[str], list[PathSegment] | None]:
         def resolve(name: str) -> list[PathSegment] | None:
             if values is not None and name in values:
@@ -433,7 +335,7 @@ class Evaluator:
 
 
 def _violation(
-    b: _Bound, index: int, message: str, outcome: Outcome, path: str | None = None
+    b: Bound, index: int, message: str, outcome: Outcome, path: str | None = None
 ) -> Violation:
     return Violation(
         b.policy.name, b.binding.name, index, message, b.binding.actions, outcome, path,

@@ -129,6 +129,9 @@ def _observe_hunk(pid: str, hunk: list[DiffLine]) -> Iterator[Observation]:
         if ln.sign != "+" or ln.value is None:
             continue
         path = ln.path
+        if path[-1:] in (("labels",), ("annotations",)) and path[-2:-1] in ((), ("metadata",)):
+            yield from _flow_metadata(ln, removed.get(path), ev(ln))  # labels: {app: x, ...}
+            continue
         # "metadata:" may lie outside a short diff context; a path cut at "labels:" still counts
         meta_parent = len(path) == 2 or (len(path) >= 3 and path[-3] == "metadata")
         if len(path) >= 2 and path[-2] in ("labels", "annotations") and meta_parent:
@@ -154,6 +157,28 @@ def _observe_hunk(pid: str, hunk: list[DiffLine]) -> Iterator[Observation]:
                 yield Observation("no_latest_tag", {}, ev(ln))
         elif path[-1:] == ("imagePullPolicy",):
             yield Observation("image_pull_policy", {"policy": ln.value}, ev(ln))
+
+
+def _flow_metadata(
+    new: DiffLine, old: DiffLine | None, evidence: Evidence
+) -> Iterator[Observation]:
+    """Keys a reviewer added to a flow-style ``labels: {...}`` (or annotations) line."""
+    import yaml
+
+    def parse(line: DiffLine | None) -> dict[str, Any]:
+        if line is None or not (line.value or "").startswith("{"):
+            return {}
+        try:
+            data = yaml.safe_load(line.value or "")
+        except yaml.YAMLError:
+            return {}
+        return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
+
+    before, after = parse(old), parse(new)
+    kind = "required_label" if new.path[-1] == "labels" else "required_annotation"
+    for key, value in after.items():
+        if key not in before and value is not None:
+            yield Observation(kind, {"key": key, "value": str(value)}, evidence)
 
 
 def _int(value: str | None) -> int:

@@ -309,3 +309,23 @@ def test_objects_outside_the_kinds_are_not_judged() -> None:
     assert violations(ns, deployment()) == []
     probe = FieldPredicate.from_params(EXAMPLES["readiness probe"])
     assert violations(probe, copy.deepcopy(OBJECTS["ns other"])) == []
+
+
+FLOW_LABEL_EDIT = """diff --git a/base/{name}.yaml b/base/{name}.yaml
+--- a/base/{name}.yaml
++++ b/base/{name}.yaml
+@@ -3,5 +3,5 @@ apiVersion: apps/v1
+ kind: Deployment
+ metadata:
+   name: {name}
+-  labels: {{app: {name}, tier: backend}}
++  labels: {{app: {name}, tier: backend, owner: shop-team}}
+ spec:
+"""
+
+
+def test_a_label_added_to_a_flow_style_mapping_is_evidence() -> None:
+    one = [_outcome("p1", diff=FLOW_LABEL_EDIT.format(name="cart"))]
+    assert mine(one) == []  # one edit is not a convention yet
+    (rule_,) = mine([*one, _outcome("p2", diff=FLOW_LABEL_EDIT.format(name="web"))])
+    assert (rule_.kind, rule_.params) == ("required_label", {"key": "owner", "value": "shop-team"})

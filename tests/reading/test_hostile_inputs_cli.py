@@ -158,3 +158,31 @@ def test_validate_reads_within_the_repository_size_limit(make_repo: Callable[...
     [finding] = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"]
     assert (finding["file"], finding["line"]) == ("web.yaml", 1)
     assert "too large" in finding["message"]
+
+
+def test_the_bot_checks_a_file_whose_name_is_not_utf8(make_repo: Callable[..., Path]) -> None:
+    """The bot's changed files and discovery spell such a name alike, so the file is validated
+    (an error finding) — before, the bot matched nothing and reported "checked 0 files"."""
+    from kubesmith.agent.validation.files import discover
+    from kubesmith.agent.validation.validate import validate
+    from kubesmith.bot.checkout import Checkout
+    from kubesmith.config import load_settings
+    from kubesmith.tools.schema import SchemaValidator
+
+    repo = make_repo(files={".kubesmith.yaml": SETTINGS})
+    base_sha = git(repo, "rev-parse", "HEAD").strip()
+    (repo / os.fsdecode(b"bad\xff.yaml")).write_text(POD.format(name="badname"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "a name that is not UTF-8")
+    head_sha = git(repo, "rev-parse", "HEAD").strip()
+    co = Checkout(head=repo, base=repo, head_sha=head_sha, base_sha=base_sha, env={})
+    changed = co.changed_files()
+    assert changed == ["bad\\xff.yaml"]
+    settings = load_settings(repo)
+    assert discover(repo, settings, only=changed).names == changed
+    schema = SchemaValidator(settings.schema_, root=repo)
+    report = validate(repo, [schema], settings, only=set(changed))
+    assert report.files == ("bad\\xff.yaml",)
+    [finding] = report.findings
+    assert (finding.file, finding.severity) == ("bad\\xff.yaml", "error")
+    assert "not valid UTF-8" in finding.message

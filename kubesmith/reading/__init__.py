@@ -18,6 +18,7 @@ from kubesmith.reading.decoding import (
 )
 from kubesmith.reading.limits import LIMITS, Limits, check_node, current, data_problem, use
 from kubesmith.reading.loading import (
+    CONSTRUCTOR_ERRORS,
     SAFE_LOADER,
     check_text,
     compose_documents,
@@ -27,6 +28,7 @@ from kubesmith.reading.loading import (
 )
 
 __all__ = [
+    "CONSTRUCTOR_ERRORS",
     "LIMITS",
     "SAFE_LOADER",
     "Decoded",

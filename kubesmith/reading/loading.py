@@ -76,7 +76,7 @@ def compose_documents(
         parser.dispose()
 
 
-_BAD_VALUE = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
+CONSTRUCTOR_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
 """What PyYAML's constructors raise on a tagged scalar they cannot read (``!!int 0x``,
 ``!!timestamp foo``, ``!!bool maybe``) instead of a YAMLError."""
 
@@ -92,7 +92,7 @@ def construct(node: yaml.Node | None) -> Any:
         return None
     try:
         return yaml.constructor.SafeConstructor().construct_document(node)
-    except _BAD_VALUE as e:
+    except CONSTRUCTOR_ERRORS as e:
         bad = _unreadable_scalar(node) or node
         value = f": {bad.value!r}" if isinstance(bad, yaml.ScalarNode) else f" ({e})"
         raise yaml.constructor.ConstructorError(
@@ -115,7 +115,7 @@ def _unreadable_scalar(root: yaml.Node) -> yaml.Node | None:
         if isinstance(node, yaml.ScalarNode):
             try:
                 yaml.constructor.SafeConstructor().construct_object(node)
-            except (yaml.YAMLError, *_BAD_VALUE):
+            except (yaml.YAMLError, *CONSTRUCTOR_ERRORS):
                 return node
         elif isinstance(node, yaml.MappingNode):
             stack.extend(n for pair in reversed(node.value) for n in reversed(pair))

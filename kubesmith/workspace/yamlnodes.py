@@ -30,7 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from kubesmith.errors import ManifestError, ManifestRefused
-from kubesmith.reading import Limits, check_node, current
+from kubesmith.reading import CONSTRUCTOR_ERRORS, Limits, check_node, current
 
 _T = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_T + s for s in ("str", "int", "float", "bool", "null"))
@@ -270,7 +270,7 @@ class _Builder:
         if cls is ScalarNode:
             try:
                 result = scalar_value(node)  # type: ignore[arg-type]
-            except (ValueError, TypeError, KeyError, AttributeError, OverflowError) as e:
+            except CONSTRUCTOR_ERRORS as e:
                 # PyYAML's constructors raise these for tags they cannot read (``!!int 0x``).
                 raise ManifestError(
                     f"a {node.tag.rsplit(':', 1)[-1]} value that cannot be read: {node.value!r}",

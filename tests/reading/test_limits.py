@@ -124,7 +124,7 @@ def test_use_sets_the_limits_in_force_for_a_block() -> None:
 
 @pytest.mark.parametrize(
     ("value", "line"),
-    [("!!int 0x", 3), ("!!timestamp foo", 3), ("!!bool maybe", 3), ("!!float x", 3)],
+    [("!!int 0x", 3), ("!!int", 3), ("!!timestamp foo", 3), ("!!bool maybe", 3), ("!!float x", 3)],
 )
 def test_a_tagged_value_pyyaml_cannot_build_is_an_error_with_its_line(
     value: str, line: int

@@ -111,7 +111,7 @@ def test_a_utf8_bom_survives_an_edit(make_repo: Callable[..., Path]) -> None:
 
 
 def test_a_tagged_value_pyyaml_cannot_build_is_an_error(make_repo: Callable[..., Path]) -> None:
-    bad = CM.format(name="bad").replace("a: b", "a: !!int 0x")
+    bad = CM.format(name="bad").replace("a: b", "a: !!int 0x\n  b: !!int")
     repo = make_repo(files={"ok.yaml": CM.format(name="ok"), "bad.yaml": bad})
     for ws in _both(repo):
         assert [(e.file, e.line) for e in ws.errors] == [("bad.yaml", 6)]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kubesmith.tools.binaries.cache import tool_path
 from tests.agent.validation.conftest import needs_kustomize, validate_json
 
 pytestmark = [pytest.mark.integration, needs_kustomize]
@@ -62,3 +63,19 @@ def test_no_finding_on_a_rendered_object_points_at_the_top_of_a_kustomization(
     assert error["path"] == "spec.template.spec.hostPID"
     tops = [f for f in run.findings if f["file"].endswith("kustomization.yaml") and f["line"] == 1]
     assert tops == []
+
+
+@pytest.mark.skipif(
+    tool_path("kube-apiserver") is None or tool_path("etcd") is None,
+    reason="kube-apiserver/etcd are not built; run `kubesmith tools install`",
+)
+def test_rendered_objects_are_dry_run_and_point_at_the_patch(
+    example_repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patch = example_repo / "overlays" / "prod" / "checkout-patch.yaml"
+    _edit(patch, "memory: 512Mi", "memory: 512Mi\n              nvidia.com/gpu: -1")
+    monkeypatch.chdir(example_repo)
+    run = validate_json("overlays/prod", "--policies", "none", "--dry-run", "sandbox")
+    assert run.exit_code == 1, run.text
+    refused = {(f["file"], f["line"]) for f in run.findings if f["validator"] == "dry-run"}
+    assert refused == {("overlays/prod/checkout-patch.yaml", 19)}

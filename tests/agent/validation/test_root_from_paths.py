@@ -67,6 +67,7 @@ def test_an_overlay_named_from_another_folder_is_rendered_not_validated_alone(
     assert all(not Path(f["file"]).is_absolute() for f in run.findings)
 
 
+@pytest.mark.slow  # kubeconform runs
 def test_crds_beside_the_path_validate_its_custom_resources(
     make_repo: Callable[..., Path], elsewhere: Path
 ) -> None:
@@ -78,6 +79,7 @@ def test_crds_beside_the_path_validate_its_custom_resources(
     assert (error["file"], error["line"], error["path"]) == ("apps/widget.yaml", 7, "spec.size")
 
 
+@pytest.mark.slow  # kubeconform runs
 def test_repo_overrides_and_paths_outside_it_are_refused(
     make_repo: Callable[..., Path], tmp_path: Path, elsewhere: Path
 ) -> None:

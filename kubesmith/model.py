@@ -340,6 +340,10 @@ class PullRequest:
     repository: str = ""
     """Where ``id`` is unique on the forge: ``owner/name`` on GitHub (numbers restart in every
     repository); empty for the local forge."""
+    branch: str = ""
+    commit: str = ""
+    """The branch and commit the pull request proposes, when the forge chose others than the
+    proposal's (GitHub reuses an earlier branch that holds the very same change); else empty."""
 
 
 @dataclass(frozen=True)

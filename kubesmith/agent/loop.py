@@ -25,6 +25,7 @@ from kubesmith.config import Settings, load_settings
 from kubesmith.errors import EditRejected, UsageError
 from kubesmith.model import Change, ChangeSet, Edit, Finding, Proposal, Usage
 from kubesmith.store.fingerprint import fingerprint
+from kubesmith.store.redact import redact_proposal
 from kubesmith.tools.forges.base import Forge
 from kubesmith.tools.forges.body import pr_body, pr_title
 from kubesmith.tools.git import BRANCH_PREFIX, GitRepo, slugify
@@ -183,28 +184,62 @@ class Agent:
             return replace(
                 proposal, id=earlier.id, branch=record.branch, commit=earlier.commit, pr=record.pr
             )
-        if self.store is not None:
-            self.store.save_proposal(proposal)
         if proposal.blocked and not force:
+            if self.store is not None:
+                self.store.save_proposal(proposal)
             self.progress("validation failed: no branch or pull request made")
             return proposal
-        branch = f"{BRANCH_PREFIX}{slugify(intent)}-{proposal_id[:7]}"
+        forge = self.forge if open_pr else None
+        if forge is not None and self.store is not None and not force:
+            for dead in self.store.stale_claims():  # runs killed mid-publication: their branches
+                for name in base.git.proposal_branches(dead):
+                    base.git.delete_branch(name)
+                self.store.release_claim(dead)
+            holder = self.store.claim_change(
+                proposal.id, forge=forge.name, repository=forge.repository, base=base.name,
+                fingerprint=fp,
+            )  # fmt: skip
+            if holder is not None:  # an identical proposal, started at the same time, publishes
+                theirs = self.store.wait_for_pull_request(holder)
+                self.progress(f"proposal {holder} is already proposing this exact change")
+                return replace(proposal, id=holder, pr=theirs.pr if theirs else None,
+                               branch=theirs.branch if theirs else None)  # fmt: skip
+        try:
+            return self._commit_and_open(base, proposal, forge)
+        except BaseException:
+            if self.store is not None:
+                self.store.release_claim(proposal.id)
+            raise
+
+    def _commit_and_open(self, base: Base, proposal: Proposal, forge: Forge | None) -> Proposal:
+        """Commit the proposal's branch, open its pull request, record both once.
+
+        Everything that leaves this process — branch name, commit message, title, body — is made
+        from the redacted proposal; a forge failure removes the branch again.
+        """
+        public = redact_proposal(proposal)
+        branch = f"{BRANCH_PREFIX}{slugify(public.intent)}-{proposal.id[:7]}"
         self.progress(f"committing to {branch}")
         files = base.workspace.modified_files()
-        commit = base.git.commit_files(base.sha, files, _commit_message(proposal), branch)
+        commit = base.git.commit_files(base.sha, files, _commit_message(public), branch)
         proposal = replace(proposal, branch=branch, commit=commit)
-        if open_pr and self.forge is not None:
-            try:
-                self.progress(f"opening a pull request on the {self.forge.name} forge")
-                names = tuple(v.name for v in self.validators)
-                pr = self.forge.open_pr(
-                    proposal, title=pr_title(proposal), body=pr_body(proposal, names)
-                )
-            except BaseException:
-                base.git.delete_branch(branch)
-                raise
-            proposal = replace(proposal, pr=pr)
-        return proposal
+        if forge is None:
+            if self.store is not None:
+                self.store.save_proposal(proposal)
+            return proposal
+        public = replace(public, branch=branch, commit=commit)
+        title, body = pr_title(public), pr_body(public, tuple(v.name for v in self.validators))
+        try:
+            self.progress(f"opening a pull request on the {forge.name} forge")
+            pr = forge.open_pr(proposal, title=title, body=body)
+            if self.store is not None:  # with the branch and commit the pull request proposes
+                published = replace(proposal, pr=pr, branch=pr.branch or branch,
+                                    commit=pr.commit or commit)  # fmt: skip
+                self.store.record_published(published, title=title, body=body)
+        except BaseException:
+            base.git.delete_branch(branch)
+            raise
+        return replace(proposal, pr=pr)
 
     # ------------------------------------------------------------------ the named steps
 

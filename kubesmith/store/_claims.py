@@ -15,16 +15,23 @@ clean up what the dead one left (its branch).
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
+
+from kubesmith.store._orm import PullRequestRow
+from kubesmith.store._rows import pr_record
+from kubesmith.store.records import PullRequestRecord
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
     from sqlalchemy.orm import Session
 
+CLAIM_WAIT_S = 60.0
+"""How long a proposal that lost the claim waits for the winner's pull request to be recorded."""
 CLAIM_TTL_S = 600.0
 """A claim older than this without an open pull request belongs to a run that died."""
 
@@ -83,6 +90,29 @@ class ClaimsMixin:
                 text(f"SELECT proposal_id FROM change_claims WHERE {where}"), key
             ).scalar()
         return None if holder == proposal_id else str(holder)
+
+    def wait_for_pull_request(
+        self, proposal_id: str, timeout: float = CLAIM_WAIT_S
+    ) -> PullRequestRecord | None:
+        """The pull request of ``proposal_id`` once its (concurrent) publication recorded it;
+        None when it did not within ``timeout`` seconds, or gave up its claim."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._session() as s:
+                row = s.scalars(
+                    select(PullRequestRow)
+                    .where(PullRequestRow.proposal_id == proposal_id)
+                    .order_by(PullRequestRow.pk.desc())
+                    .limit(1)
+                ).one_or_none()
+                if row is not None:
+                    return pr_record(row)
+                claimed = s.execute(
+                    text("SELECT 1 FROM change_claims WHERE proposal_id = :p"), {"p": proposal_id}
+                ).first()
+            if claimed is None or time.monotonic() >= deadline:
+                return None
+            time.sleep(0.1)
 
     def release_claim(self, proposal_id: str) -> None:
         """Give up the claims of ``proposal_id`` (its publication failed or was abandoned)."""

@@ -71,7 +71,10 @@ def resolve_url(url: str | None, repo: Path | None) -> str:
             url = os.environ.get("KUBESMITH_STORE_URL") or None
     if url is None:
         path = default_sqlite_path(repo if repo is not None else Path.cwd())
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise UsageError(_not_writable(path.parent)) from e
         return f"sqlite:///{path}"
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
@@ -179,6 +182,9 @@ def migrate(engine: Engine) -> None:
                     command.upgrade(config, "head")
             conn.info[WRITE_FLAG] = False
     except Exception as e:
+        unwritable = _unwritable_sqlite(engine)
+        if unwritable is not None:
+            raise UsageError(_not_writable(unwritable)) from e
         cause = getattr(e, "orig", None) or e  # the driver's words, without SQLAlchemy's links
         hint = (
             "; if the file is damaged, move it aside and kubesmith starts an empty store"
@@ -215,6 +221,26 @@ def _current_revision(engine: Engine) -> str | None:
     except SQLAlchemyError:
         return None
     return str(rows[0][0]) if len(rows) == 1 else None
+
+
+def _unwritable_sqlite(engine: Engine) -> Path | None:
+    """The SQLite file or its folder when this process cannot write it, else None."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return None
+    path = Path(engine.url.database)
+    if path.exists() and not os.access(path, os.W_OK):
+        return path
+    if path.parent.exists() and not os.access(path.parent, os.W_OK):
+        return path.parent  # SQLite writes its journal (WAL) beside the file
+    return None
+
+
+def _not_writable(path: Path) -> str:
+    return (
+        f"cannot write to {path}: kubesmith keeps its feedback store there (and commits "
+        "proposals in the repository's .git), so it must be writable by you — check its owner, "
+        "permissions or a read-only mount — or point KUBESMITH_STORE_URL at a store elsewhere"
+    )
 
 
 def _safe(url: str) -> str:

@@ -36,7 +36,13 @@ _SAFE_SECRET_KEYS = frozenset({"apiVersion", "kind", "name", "namespace", "type"
 _KV_LINE = re.compile(
     r"^(?P<lead>[-+ ]\s*(?:-\s+)?)(?P<key>[\"']?[\w.\-/]+[\"']?)\s*:\s+(?P<v>\S.*)$"
 )
-_SECRET_KIND = re.compile(r"^[-+ ]\s*kind:\s*[\"']?Secret[\"']?\s*$")
+_SECRET_KIND = re.compile(
+    r"^[-+ ](?:\s*kind:\s*[\"']?Secret[\"']?|stringData:|type:\s*[\"']?"
+    r"(?:Opaque|kubernetes\.io/\S+|bootstrap\.kubernetes\.io/token)[\"']?)\s*$"
+)
+"""Lines that show a Secret: its kind, or (when the hunk starts below ``kind:``) its top-level
+``stringData:`` or its ``type:``."""
+_BLOCK_HEADS = frozenset({"|", ">", "|-", ">-", "|+", ">+"})
 _ENV_NAME = re.compile(r"name:\s*[\"']?(?P<name>[A-Za-z_][\w]*)[\"']?\s*$")
 
 
@@ -89,7 +95,7 @@ def _redact_change(change: Change, found: set[str]) -> Change:
                 new=_mask_secret_doc(change.new, found),
             )
         return change
-    if _credential_env_path(path):
+    if _credential_env_path(path) or _credential_leaf(path):
         return dataclasses.replace(
             change, old=_mask(change.old, found), new=_mask(change.new, found)
         )
@@ -102,6 +108,16 @@ def _credential_env_path(path: str) -> bool:
     """``...env[name=DB_PASSWORD].value`` (or the item itself) with a credential-looking name."""
     m = re.search(r"env\[name=([^\]]+)\]", path)
     return bool(m and looks_like_credential(m.group(1)))
+
+
+def _credential_leaf(path: str) -> bool:
+    """A key whose own name looks like a credential (``metadata.annotations.api-token``,
+    ``data.DB_PASSWORD`` of a ConfigMap) — but not a reference to one (``…Ref``, ``…name``)."""
+    leaf = re.split(r"[.\[]", path.rstrip("]"))[-1].strip("'\"")
+    leaf = leaf.rsplit("=", 1)[-1] if "=" in leaf else leaf
+    if not leaf or leaf.endswith(("name", "Name", "Ref", "ref")):
+        return False
+    return looks_like_credential(leaf)
 
 
 def _mask(value: Any, found: set[str]) -> Any:
@@ -166,38 +182,73 @@ def scrub_text(text: str, values: set[str]) -> str:
 
 
 def redact_diff(diff: str, values: set[str], secret_files: set[str]) -> str:
-    """Redact a unified diff line by line.
+    """Redact a unified diff line by line, context lines included.
 
-    In files known (or seen) to hold a Secret, the value of every changed ``key: value`` line is
-    masked except identity keys; anywhere, a ``value:`` line right after ``name: <credential>``
-    is masked, and so are known secret values.
+    * In a file known (or seen) to hold a Secret, the value of every ``key: value`` line
+      (changed or context) is masked except identity keys — unless the line is known to lie in
+      a document of another kind (its ``kind:`` was seen since the last ``---`` in the hunk).
+    * A ``value:`` line is masked when the ``name:`` before it looks like a credential, and also
+      when no ``name:`` was seen in its hunk at all (the name lies outside the diff's context,
+      so nothing shows it is harmless).
+    * Keys that look like credentials (``password:``, ``api-token:``) have their value masked.
+    * Anywhere, the known secret values (and their base64 forms) are replaced.
     """
     if not diff:
         return diff
     out: list[str] = []
     for file, lines in _file_sections(diff):
-        in_secret_file = file in secret_files or any(_SECRET_KIND.match(ln) for ln in lines)
-        prev_env_credential = False
+        holds_secret = file in secret_files or any(_SECRET_KIND.match(ln) for ln in lines)
+        state = _HunkState()
         for line in lines:
-            out.append(scrub_text(_redact_line(line, in_secret_file, prev_env_credential), values))
-            env = _ENV_NAME.search(line)
-            prev_env_credential = bool(env and looks_like_credential(env.group("name")))
+            state.see(line)
+            out.append(scrub_text(_redact_line(line, holds_secret, state), values))
     return "\n".join(out) + ("\n" if diff.endswith("\n") else "")
 
 
-def _redact_line(line: str, in_secret_file: bool, after_credential_name: bool) -> str:
+class _HunkState:
+    """What the lines seen so far in one hunk tell about the current line."""
+
+    def __init__(self) -> None:
+        self.kind: str | None = None
+        self.env_name: str | None = None
+
+    def see(self, line: str) -> None:
+        if line.startswith("@@") or line.startswith("diff --git "):
+            self.kind = None
+            self.env_name = None
+            return
+        body = line[1:] if line[:1] in "+- " else line
+        if body.strip() == "---":
+            self.kind = None
+            return
+        kind = re.match(r"^kind:\s*[\"']?(\w+)", body)
+        if kind:
+            self.kind = kind.group(1)
+        env = _ENV_NAME.search(body)
+        if env:
+            self.env_name = env.group("name")
+
+    def not_a_secret_document(self) -> bool:
+        return self.kind is not None and self.kind != "Secret"
+
+
+def _redact_line(line: str, holds_secret: bool, state: _HunkState) -> str:
     if line[:1] not in "+- " or line.startswith(("+++ ", "--- ")):
         return line
+    in_secret = holds_secret and not state.not_a_secret_document()
     m = _KV_LINE.match(line)
     if m is None:
-        return line
+        text = line[1:].strip()
+        if in_secret and text and not text.endswith(":") and not text.startswith(("#", "---")):
+            return f"{line[:1]}{line[1 : len(line) - len(line[1:].lstrip())]}{REDACTED}"
+        return line  # structure; or a line of a block scalar, masked above when in a Secret
     key = m.group("key").strip("\"'")
-    changed = line[:1] in "+-"
-    secret_value = in_secret_file and changed and key not in _SAFE_SECRET_KEYS
-    env_value = key == "value" and after_credential_name
-    credential_key = (
-        changed and not key.endswith(("name", "Name", "Ref")) and looks_like_credential(key)
-    )
+    value = m.group("v").strip()
+    if value in _BLOCK_HEADS or value.startswith("#"):
+        return line  # a block's head: its lines are judged on their own
+    secret_value = in_secret and key not in _SAFE_SECRET_KEYS
+    env_value = key == "value" and (state.env_name is None or looks_like_credential(state.env_name))
+    credential_key = not key.endswith(("name", "Name", "Ref")) and looks_like_credential(key)
     if secret_value or env_value or credential_key:
         return f"{m.group('lead')}{m.group('key')}: {REDACTED}"
     return line

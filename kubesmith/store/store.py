@@ -121,21 +121,42 @@ class Store(ClaimsMixin, LearningMixin):
         A proposal without a fingerprint gets one computed from its changes, so that a later
         rejection can be matched against new proposals.
         """
+        with self._session(write=True) as s:
+            self._put_proposal(s, proposal)
+
+    def record_published(self, proposal: Proposal, *, title: str, body: str) -> None:
+        """Record a published proposal and its pull request (``proposal.pr``), in one
+        transaction: the loop's single write once the forge has opened the pull request.
+
+        Raises:
+            UsageError: when the proposal has no pull request.
+        """
+        pr = proposal.pr
+        if pr is None:
+            raise UsageError(f"proposal {proposal.id} has no pull request to record")
+        check_status(pr.status)
+        branch = pr.branch or proposal.branch or ""
+        with self._session(write=True) as s:
+            self._put_proposal(s, proposal)
+            self._put_pull_request(
+                s, proposal.id, pr, title=title, body=body, base=proposal.base, branch=branch
+            )
+
+    def _put_proposal(self, s: Session, proposal: Proposal) -> None:
         if not proposal.fingerprint and proposal.changes:
             proposal = replace(proposal, fingerprint=fingerprint(proposal.changes))
         clean = redact_proposal(proposal)
-        with self._session(write=True) as s:
-            row = s.get(ProposalRow, clean.id)
-            if row is None:
-                row = ProposalRow(id=clean.id, created_at=clean.created_at)
-                s.add(row)
-            row.intent = clean.intent
-            row.planner = clean.planner
-            row.base = clean.base
-            row.branch = clean.branch
-            row.fingerprint = clean.fingerprint
-            row.data = json.dumps(to_json(clean))
-            self._after_save_proposal(s, clean)
+        row = s.get(ProposalRow, clean.id)
+        if row is None:
+            row = ProposalRow(id=clean.id, created_at=clean.created_at)
+            s.add(row)
+        row.intent = clean.intent
+        row.planner = clean.planner
+        row.base = clean.base
+        row.branch = clean.branch
+        row.fingerprint = clean.fingerprint
+        row.data = json.dumps(to_json(clean))
+        self._after_save_proposal(s, clean)
 
     def get_proposal(self, id_or_prefix: str) -> Proposal:
         """The proposal with this id, or the only one whose id starts with it.
@@ -176,23 +197,39 @@ class Store(ClaimsMixin, LearningMixin):
     ) -> None:
         """Insert or update the record of pull request ``(pr.forge, pr.repository, pr.id)``."""
         check_status(pr.status)
-        now = _now()
         with self._session(write=True) as s:
-            row = s.scalars(_pr_where(select(PullRequestRow), pr.forge, pr.repository, pr.id))
-            found = row.one_or_none()
-            if found is None:
-                found = PullRequestRow(
-                    forge=pr.forge, repository=pr.repository, pr_id=pr.id, created_at=now, reason=""
-                )
-                s.add(found)
-            found.proposal_id = proposal_id
-            found.url = pr.url
-            found.status = pr.status
-            found.title = title or pr.title
-            found.body = body
-            found.base = base
-            found.branch = branch
-            found.updated_at = now
+            self._put_pull_request(
+                s, proposal_id, pr, title=title, body=body, base=base, branch=branch
+            )
+
+    @staticmethod
+    def _put_pull_request(
+        s: Session,
+        proposal_id: str,
+        pr: PullRequest,
+        *,
+        title: str,
+        body: str,
+        base: str,
+        branch: str,
+    ) -> None:
+        now = _now()
+        found = s.scalars(
+            _pr_where(select(PullRequestRow), pr.forge, pr.repository, pr.id)
+        ).one_or_none()
+        if found is None:
+            found = PullRequestRow(
+                forge=pr.forge, repository=pr.repository, pr_id=pr.id, created_at=now, reason=""
+            )
+            s.add(found)
+        found.proposal_id = proposal_id
+        found.url = pr.url
+        found.status = pr.status
+        found.title = title or pr.title
+        found.body = body
+        found.base = base
+        found.branch = branch
+        found.updated_at = now
 
     def get_pull_request(
         self, pr_id_or_prefix: str, forge: str | None = None, repository: str | None = None

@@ -18,6 +18,7 @@ class InMemoryForge:
     """
 
     name = "memory"
+    repository = ""
 
     def __init__(self) -> None:
         self.pull_requests: dict[str, dict[str, Any]] = {}

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,8 @@ import git
 from kubesmith.errors import GitError, UsageError
 
 BRANCH_PREFIX = "kubesmith/"
+TRAILER = "Kubesmith-Proposal"
+"""The commit trailer naming the proposal a commit belongs to."""
 
 
 def slugify(text: str, limit: int = 40) -> str:
@@ -125,9 +130,10 @@ class GitRepo:
         """
         if self.branch_exists(branch):
             raise GitError(f"branch {branch} already exists")
+        self._check_namespace(branch)
         modes = self._modes(base, list(files))
-        with tempfile.TemporaryDirectory(prefix="kubesmith-index-") as tmp:
-            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        with self._temporary_index() as index:
+            env = {"GIT_INDEX_FILE": str(index)}
             self.run("read-tree", base, env=env)
             for path, text in files.items():
                 if text is None:
@@ -144,6 +150,62 @@ class GitRepo:
         # The zero old-value makes ref creation fail if the branch appeared meanwhile.
         self.run("update-ref", f"refs/heads/{branch}", commit, "0" * 40)
         return commit
+
+    def _check_namespace(self, branch: str) -> None:
+        """Refuse, with what to do, a branch git cannot create because a parent name is a branch.
+
+        Git stores ``refs/heads/kubesmith/x`` as a file under a folder ``kubesmith``; a branch
+        named ``kubesmith`` is a file of that name, so the two cannot coexist.
+
+        Raises:
+            UsageError: when a branch is named like a folder of ``branch``.
+        """
+        parts = branch.split("/")
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if self.branch_exists(parent):
+                raise UsageError(
+                    f"a branch named {parent!r} exists, so git cannot create {branch!r} (a "
+                    f"branch cannot also be a folder of branches). kubesmith names its branches "
+                    f"{parent}/…; rename yours, e.g. `git branch -m {parent} {parent}-work`"
+                )
+
+    @contextmanager
+    def _temporary_index(self) -> Iterator[Path]:
+        """A scratch index file under ``.git/kubesmith/tmp``, removed afterwards.
+
+        Kept inside the repository (not the system temp folder) and named after this process,
+        so folders left by a killed run are recognised — their process is gone — and removed by
+        the next one.
+
+        Raises:
+            UsageError: when the git directory is not writable.
+        """
+        scratch = self.git_dir / "kubesmith" / "tmp"
+        try:
+            scratch.mkdir(parents=True, exist_ok=True)
+            _remove_orphans(scratch)
+            folder = Path(tempfile.mkdtemp(prefix=f"index-{os.getpid()}-", dir=scratch))
+        except PermissionError as e:
+            raise UsageError(_read_only(self.git_dir, e)) from e
+        try:
+            yield folder / "index"
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def proposal_branches(self, proposal_id: str) -> list[str]:
+        """Local branches whose tip kubesmith committed for ``proposal_id`` (by its trailer)."""
+        out = self.run(
+            "for-each-ref",
+            f"--format=%(refname:short) %(trailers:key={TRAILER},valueonly,separator=%x2C)",
+            f"refs/heads/{BRANCH_PREFIX}",
+        )
+        found = []
+        for line in out.splitlines():
+            name, _, trailer = line.partition(" ")
+            if proposal_id in trailer.split(","):
+                found.append(name)
+        return found
 
     def _modes(self, rev: str, paths: list[str]) -> dict[str, str]:
         if not paths:
@@ -213,6 +275,35 @@ class GitRepo:
                 "propose the change again on the current base"
             ) from e
         return out.splitlines()[0]
+
+
+def _remove_orphans(scratch: Path) -> None:
+    """Remove scratch folders whose process (named in the folder) no longer runs."""
+    for entry in scratch.glob("index-*-*"):
+        try:
+            pid = int(entry.name.split("-")[1])
+        except (IndexError, ValueError):
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
+
+
+def _read_only(git_dir: Path, error: OSError) -> str:
+    return (
+        f"cannot write to {git_dir} ({error.strerror or error}): kubesmith commits proposals "
+        "and keeps its store there, so the repository's .git must be writable by you "
+        "(check its owner and permissions, or a read-only mount)"
+    )
 
 
 def _not_a_repository(path: Path) -> str:

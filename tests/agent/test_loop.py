@@ -120,6 +120,7 @@ def test_empty_intent_is_refused(example_repo: Path) -> None:
 
 class BrokenForge:
     name = "broken"
+    repository = ""
 
     def open_pr(self, proposal: Proposal, *, title: str, body: str) -> PullRequest:
         raise ForgeError("forge down")

@@ -216,7 +216,8 @@ def test_secret_values_are_redacted_everywhere(
     assert got.changes[2].new == "<redacted>"
     assert got.changes[3].new == {"name": "LOG_LEVEL", "value": "debug"}  # not a credential
     assert "+          value: debug" in got.diff
-    assert "user: app" in got.diff  # unchanged context line
+    assert "user: app" not in got.diff  # even an unchanged line of a Secret is masked
+    assert "   user: <redacted>" in got.diff
     assert "<redacted>" in got.intent
     # Nothing secret reached the database file or tables at all, in any form.
     engine = sa.create_engine(store_url.replace("postgresql://", "postgresql+psycopg://"))

@@ -12,10 +12,16 @@ class Forge(Protocol):
     """A place where proposals are reviewed.
 
     ``open_pr`` is idempotent: the same proposal (same branch) opened twice updates the first pull
-    request rather than opening another.
+    request rather than opening another. Forges return pull requests and never write the
+    feedback store: the agent's loop records each proposal and its pull request once.
     """
 
     name: str
+
+    @property
+    def repository(self) -> str:
+        """Where pull request ids are unique on this forge (``owner/name`` on GitHub, else "")."""
+        ...
 
     def open_pr(self, proposal: Proposal, *, title: str, body: str) -> PullRequest:
         """Publish ``proposal.branch`` and open (or update) its pull request."""

@@ -7,6 +7,9 @@ branch, so the proposal can still be read. Both record an outcome for learning.
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +26,8 @@ class LocalForge:
     """Pull requests as branches of the repository and records in its local store."""
 
     name = "local"
+    repository = ""
+    """Local pull request ids are proposal id prefixes: unique in the store already."""
 
     def __init__(self, repo: Path, store: Store) -> None:
         self.git = GitRepo(repo)
@@ -31,23 +36,20 @@ class LocalForge:
     def _url(self, branch: str) -> str:
         return f"file://{self.git.root}#{branch}"
 
-    def open_pr(self, proposal: Proposal, *, title: str, body: str) -> PullRequest:
-        """Record the proposal's pull request (updating the one for the same branch, if any)."""
+    def open_pr(self, proposal: Proposal, *, title: str, body: str) -> PullRequest:  # noqa: ARG002 - the body is in the record the caller writes
+        """The proposal's pull request: its branch is already in the repository, so this only
+        names it (the id of the one for the same branch, if any). The caller records it."""
         if not proposal.branch:
             raise ForgeError("the proposal has no branch to review")
-        existing = self.store.find_pull_request(proposal.branch, self.name)
-        pr = PullRequest(
+        existing = self.store.find_pull_request(proposal.branch, self.name, self.repository)
+        return PullRequest(
             forge=self.name,
             id=existing.pr.id if existing else proposal.id[:8],
             url=self._url(proposal.branch),
             status="open",
             title=title,
+            repository=self.repository,
         )
-        self.store.save_proposal(replace(proposal, pr=pr))
-        self.store.save_pull_request(
-            proposal.id, pr, title=title, body=body, base=proposal.base, branch=proposal.branch
-        )
-        return pr
 
     def comment(self, pr_id: str, body: str) -> None:
         """Record a reviewer's comment as an outcome event of the still-open pull request."""
@@ -82,15 +84,20 @@ class LocalForge:
             UsageError: when the pull request is not open.
             GitError: on conflicts or a dirty checkout of the base branch (nothing merged).
         """
-        record = self._open(pr_id)
-        if not self.git.branch_exists(record.branch):
-            raise ForgeError(f"branch {record.branch} no longer exists; reject the request instead")
-        proposal = self.store.get_proposal(record.proposal_id)
-        tip = self.git.resolve(record.branch)
-        follow_up = self.git.diff(proposal.commit, tip) if proposal.commit else ""
-        message = f"Merge {record.branch}: {record.title}\n\nKubesmith-Proposal: {proposal.id}\n"
-        self.git.merge(record.branch, record.base, message)
-        self.store.set_pull_request_status(record.pr.id, self.name, "accepted")
+        with self._decision_lock():
+            record = self._open(pr_id)
+            if not self.git.branch_exists(record.branch):
+                raise ForgeError(
+                    f"branch {record.branch} no longer exists; reject the request instead"
+                )
+            proposal = self.store.get_proposal(record.proposal_id)
+            tip = self.git.resolve(record.branch)
+            follow_up = self.git.diff(proposal.commit, tip) if proposal.commit else ""
+            message = (
+                f"Merge {record.branch}: {record.title}\n\nKubesmith-Proposal: {proposal.id}\n"
+            )
+            self.git.merge(record.branch, record.base, message)
+            self.store.set_pull_request_status(record.pr.id, self.name, "accepted", expect="open")
         self.store.record_outcome(
             Outcome(
                 proposal_id=proposal.id,
@@ -107,8 +114,11 @@ class LocalForge:
             raise UsageError(
                 "say why the proposal is rejected (--reason); kubesmith learns from it"
             )
-        record = self._open(pr_id)
-        self.store.set_pull_request_status(record.pr.id, self.name, "rejected", reason=reason)
+        with self._decision_lock():
+            record = self._open(pr_id)
+            self.store.set_pull_request_status(
+                record.pr.id, self.name, "rejected", reason=reason, expect="open"
+            )
         self.store.record_outcome(
             Outcome(
                 proposal_id=record.proposal_id,
@@ -118,6 +128,26 @@ class LocalForge:
             )
         )
         return self.get(record.pr.id)
+
+    @contextmanager
+    def _decision_lock(self) -> Iterator[None]:
+        """One review decision at a time in this repository.
+
+        ``accept`` merges first and records after; without this lock a ``reject`` could record
+        its decision in between (both "succeed": merged, and the reason lost), and two accepts
+        would run ``git merge`` at once. An exclusive ``flock`` on a file in the git directory
+        serialises them across processes, and the kernel releases it if the holder is killed.
+        The record itself is still a compare-and-set (``expect="open"``), so a store shared with
+        another machine cannot take two decisions either.
+        """
+        path = self.git.git_dir / "kubesmith" / "review.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _open(self, pr_id: str) -> PullRequestRecord:
         record = self.get(pr_id)

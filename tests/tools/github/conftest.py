@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -20,7 +20,7 @@ import pytest
 import vcr
 
 from kubesmith.config import ForgeSettings, Settings
-from kubesmith.model import Change, Proposal, ResourceRef
+from kubesmith.model import Change, Proposal, PullRequest, ResourceRef
 from kubesmith.store import Store
 from kubesmith.tools.forges.github import GitHubClient, GitHubForge, client_from_settings
 from kubesmith.tools.git import GitRepo, slugify
@@ -179,3 +179,12 @@ def reviewer_commit_on_top(bare: Path, tmp: Path) -> str:
     git(clone, "commit", "-q", "-am", "reviewer: minReadySeconds")
     git(clone, "push", "-q", "origin", BRANCH)
     return git(clone, "rev-parse", "HEAD").strip()
+
+
+def publish(forge: GitHubForge, p: Proposal, *, title: str, body: str) -> PullRequest:
+    """``forge.open_pr`` and then what the agent's loop does with its result: record the
+    proposal and its pull request once (forges never write the store themselves)."""
+    pr = forge.open_pr(p, title=title, body=body)
+    published = replace(p, pr=pr, branch=pr.branch or p.branch, commit=pr.commit or p.commit)
+    forge.store.record_published(published, title=title, body=body)
+    return pr

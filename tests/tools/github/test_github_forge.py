@@ -18,6 +18,7 @@ from tests.tools.github.conftest import (
     ENV,
     GitHubHarness,
     make_proposal,
+    publish,
     remote_branches,
 )
 
@@ -29,7 +30,7 @@ def test_open_pr_pushes_one_branch_and_opens_one_pull_request(
     p = make_proposal(repo)
     body = pr_body(p, ("schema", "policy"))
     with gh.cassette("open_pr_new") as cassette:
-        pr = gh.forge(repo).open_pr(p, title=pr_title(p), body=body)
+        pr = publish(gh.forge(repo), p, title=pr_title(p), body=body)
     assert cassette.all_played
     assert (pr.forge, pr.id, pr.status) == ("github", "7", "open")
     assert pr.url == "https://ghe.example.com/acme/manifests/pull/7"
@@ -63,10 +64,10 @@ def test_the_same_proposal_again_updates_its_pull_request(
     repo, bare = remote_repo
     p = make_proposal(repo)
     with gh.cassette("open_pr_new"):
-        gh.forge(repo).open_pr(p, title=pr_title(p), body=pr_body(p))
+        publish(gh.forge(repo), p, title=pr_title(p), body=pr_body(p))
     gh.sent.clear()
     with gh.cassette("open_pr_update") as cassette:
-        pr = gh.forge(repo).open_pr(p, title="scale checkout to 3", body="updated body")
+        pr = publish(gh.forge(repo), p, title="scale checkout to 3", body="updated body")
     assert cassette.all_played
     assert pr.id == "7"
     assert ("POST", "/repos/acme/manifests/pulls") not in gh.calls()
@@ -85,7 +86,7 @@ def test_422_already_exists_updates_the_open_pull_request(
     repo, _ = remote_repo
     p = make_proposal(repo)
     with gh.cassette("already_exists_422") as cassette:
-        pr = gh.forge(repo).open_pr(p, title=pr_title(p), body=pr_body(p))
+        pr = publish(gh.forge(repo), p, title=pr_title(p), body=pr_body(p))
     assert cassette.all_played
     assert pr.id == "9"
     assert gh.sent[3].query == {"head": f"acme:{BRANCH}", "state": "open", "per_page": "100"}
@@ -110,7 +111,7 @@ def test_push_rejected_when_the_remote_branch_has_commits_kubesmith_did_not_make
     theirs = remote_branches(bare)[BRANCH]
     p = make_proposal(repo)
     with gh.cassette("push_rejected"), pytest.raises(ForgeError) as err:
-        gh.forge(repo).open_pr(p, title=pr_title(p), body=pr_body(p))
+        publish(gh.forge(repo), p, title=pr_title(p), body=pr_body(p))
     assert "push rejected (non-fast-forward)" in str(err.value)
     assert "never force-pushes" in str(err.value)
     assert remote_branches(bare)[BRANCH] == theirs
@@ -125,10 +126,10 @@ def test_failure_between_push_and_pull_request_is_completed_by_a_rerun(
     forge = gh.forge(repo)
     with gh.cassette("push_then_fail") as cassette:
         with pytest.raises(ForgeError, match="500"):
-            forge.open_pr(p, title=pr_title(p), body=pr_body(p))
+            publish(forge, p, title=pr_title(p), body=pr_body(p))
         assert remote_branches(bare)[BRANCH] == p.commit  # pushed, no pull request
         git(repo, "branch", "-D", BRANCH)  # the agent deletes its local branch on failure
-        pr = forge.open_pr(p, title=pr_title(p), body=pr_body(p))
+        pr = publish(forge, p, title=pr_title(p), body=pr_body(p))
     assert cassette.all_played
     assert pr.id == "8"
     assert set(remote_branches(bare)) == {"main", BRANCH}
@@ -150,7 +151,7 @@ def test_force_opened_failing_proposal_is_a_draft(
     p = make_proposal(repo)
     p = replace(p, findings=(Finding("schema", "error", "bad", "deploy/checkout.yaml", 6),))
     with gh.cassette("open_pr_new"):
-        gh.forge(repo).open_pr(p, title=pr_title(p), body=pr_body(p))
+        publish(gh.forge(repo), p, title=pr_title(p), body=pr_body(p))
     assert gh.sent[2].body["draft"] is True
     assert gh.sent[2].body["title"].startswith("[failing validation]")
 
@@ -168,17 +169,28 @@ class FixedPlanner:
         return ChangeSet(intent, (edit,), planner=self.name, rationale="more capacity")
 
 
-def _agent(gh: GitHubHarness, repo: Path) -> Agent:
-    return Agent(repo=repo, settings=gh.settings(), planner=FixedPlanner(), forge=gh.forge(repo))
+def _agent(gh: GitHubHarness, repo: Path, store: Store | None = None) -> Agent:
+    """An agent recording in ``store`` (default: the repository's), as the loop does."""
+    forge = gh.forge(repo)
+    if store is not None:
+        forge.store = store
+    return Agent(repo=repo, settings=gh.settings(), planner=FixedPlanner(), forge=forge,
+                 store=forge.store)  # fmt: skip
+
+
+def _elsewhere(tmp_path: Path) -> Store:
+    """Another machine's store: it has no record of the first run, so the forge must find the
+    same change on GitHub itself."""
+    return Store.open(f"sqlite:///{tmp_path / 'elsewhere.db'}")
 
 
 def test_propose_twice_pushes_one_branch_and_updates_one_pull_request(
-    gh: GitHubHarness, remote_repo: tuple[Path, Path]
+    gh: GitHubHarness, remote_repo: tuple[Path, Path], tmp_path: Path
 ) -> None:
     repo, bare = remote_repo
     with gh.cassette("agent_rerun") as cassette:
         first = _agent(gh, repo).propose("scale checkout to 3")
-        second = _agent(gh, repo).propose("scale checkout to 3")
+        second = _agent(gh, repo, _elsewhere(tmp_path)).propose("scale checkout to 3")
     assert cassette.all_played
     assert first.pr is not None and second.pr is not None
     assert first.pr.id == second.pr.id == "7"
@@ -222,7 +234,7 @@ def test_a_merged_pull_request_is_not_reopened_and_can_be_commented(
     forge = gh.forge(repo)
     with gh.cassette("closed_pr") as cassette:
         with pytest.raises(ForgeError, match=r"pull request #7, which was merged"):
-            forge.open_pr(p, title=pr_title(p), body=pr_body(p))
+            publish(forge, p, title=pr_title(p), body=pr_body(p))
         forge.comment("7", "Superseded by a newer proposal.")
     assert cassette.all_played
     assert set(remote_branches(bare)) == {"main"}  # nothing pushed for a finished proposal
@@ -238,7 +250,7 @@ def test_unpushed_commits_of_the_local_base_are_never_published(
     git(repo, "commit", "-q", "-m", "local only")
     p = make_proposal(repo)
     with gh.cassette("push_rejected"), pytest.raises(ForgeError) as err:
-        gh.forge(repo).open_pr(p, title=pr_title(p), body=pr_body(p))
+        publish(gh.forge(repo), p, title=pr_title(p), body=pr_body(p))
     assert "local main has commits that origin/main does not have" in str(err.value)
     assert set(remote_branches(bare)) == {"main"}
 
@@ -259,10 +271,11 @@ def test_rerun_finds_its_change_under_a_reviewers_commit_and_leaves_it(
         git(clone, "commit", "-q", "-m", "reviewer note")
         git(clone, "push", "-q", "origin", first.branch)
         theirs = remote_branches(bare)[first.branch]
-        second = _agent(gh, repo).propose("scale checkout to 3")
+        elsewhere = _elsewhere(tmp_path)
+        second = _agent(gh, repo, elsewhere).propose("scale checkout to 3")
     assert cassette.all_played
     assert second.pr is not None and second.pr.id == "7"
     assert remote_branches(bare)[first.branch] == theirs  # nothing pushed over the reviewer
     assert set(remote_branches(bare)) == {"main", first.branch}
-    stored = Store.open(repo=repo).get_proposal(second.id)
+    stored = elsewhere.get_proposal(second.id)
     assert (stored.branch, stored.commit) == (first.branch, first.commit)

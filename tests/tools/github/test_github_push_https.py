@@ -105,6 +105,7 @@ def test_token_is_sent_as_a_header_and_never_written_down(http_remote: tuple[Pat
     assert TOKEN not in git(repo, "remote", "-v")
 
 
+@pytest.mark.slow
 def test_a_wrong_token_fails_clearly_without_echoing_it(http_remote: tuple[Path, Path]) -> None:
     repo, bare = http_remote
     p = make_proposal(repo)

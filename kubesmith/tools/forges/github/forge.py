@@ -96,6 +96,10 @@ class GitHubForge:
     def open_pr(self, proposal: Proposal, *, title: str, body: str) -> PullRequest:
         """Push the proposal's commit and open its pull request, or update the existing one.
 
+        The pull request is returned, not recorded: the caller (the agent's loop) records the
+        proposal and its pull request once. When an earlier branch holding the same change was
+        reused, the returned pull request names that branch and commit.
+
         Raises:
             ForgeError: a branch kubesmith may not push, a rejected push, GitHub refusing, or the
                 same change already closed or merged on GitHub (it is not reopened).
@@ -139,11 +143,8 @@ class GitHubForge:
             title=title,
             repository=self.repository,
         )
-        stored = replace(proposal, pr=pr, branch=branch, commit=commit)
-        self.store.save_proposal(stored)
-        self.store.save_pull_request(
-            proposal.id, pr, title=title, body=body, base=proposal.base, branch=branch
-        )
+        if branch != proposal.branch:
+            pr = replace(pr, branch=branch, commit=commit)
         return pr
 
     def _check_base(self, proposal: Proposal) -> None:

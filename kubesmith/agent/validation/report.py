@@ -54,7 +54,8 @@ def render_text(findings: Sequence[Finding], files_checked: int | None = None) -
             where = f"{file}:{f.line}" if f.line else file
             what = f"{f.path}: {f.message}" if f.path else f.message
             ref = f"  {f.ref}" if f.ref else ""
-            lines.append(f"  {where}: {f.severity}: {what} [{rule_id(f)}]{ref}")
+            old = " (already on the base)" if f.preexisting else ""
+            lines.append(f"  {where}: {f.severity}: {what} [{rule_id(f)}]{ref}{old}")
     s = summary(findings)
     checked = f" in {files_checked} file(s)" if files_checked is not None else ""
     counts = f"{s['errors']} error(s), {s['warnings']} warning(s), {s['info']} note(s)"

@@ -126,3 +126,11 @@ def test_json_and_dispatch() -> None:
     assert json.loads(render(FINDINGS, "json"))["summary"] == data["summary"]
     assert render(FINDINGS[1:2], "junit").startswith("<?xml")
     assert json.loads(render([], "sarif"))["version"] == "2.1.0"
+
+
+def test_text_says_which_findings_the_base_already_had() -> None:
+    old = Finding("schema", "warning", "got string", "a.yaml", 3, preexisting=True)
+    new = Finding("schema", "error", "unknown field", "a.yaml", 4)
+    lines = render_text([old, new]).splitlines()
+    assert lines[1].endswith("(already on the base)")
+    assert not lines[2].endswith("(already on the base)")

@@ -24,6 +24,9 @@ from kubesmith.errors import UsageError
 from tests.bot.conftest import SECRET, BotServer, PullRepo, pr_payload
 from tests.conftest import git
 
+# Starts a server and git processes (see tests/process_guard.py): not in `make unit`.
+pytestmark = pytest.mark.slow
+
 GB = 1024**3
 CHUNK = b"x" * (1024 * 1024)
 

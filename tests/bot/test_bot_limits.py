@@ -31,23 +31,27 @@ def fail() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a memory-limited child process
 def test_a_job_within_its_limit_returns_its_result() -> None:
     assert run_limited(allocate, 50, memory_mb=512, what="validating") == 50 * 1024 * 1024
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a memory-limited child process
 def test_a_job_past_its_memory_limit_fails_without_harming_the_bot() -> None:
     with pytest.raises(OverLimit, match="more than 300 MiB"):
         run_limited(allocate, 4096, memory_mb=300, what="validating this pull request")
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a memory-limited child process
 def test_a_job_whose_process_dies_is_reported_not_retried() -> None:
     with pytest.raises(OverLimit, match="stopped abruptly"):
         run_limited(die, memory_mb=300, what="validating")
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # a memory-limited child process
 def test_a_jobs_own_error_is_raised_in_the_bot() -> None:
     with pytest.raises(ValueError, match="own error"):
         run_limited(fail, memory_mb=300, what="validating")

@@ -105,6 +105,7 @@ CLAIM = (
 
 
 @pytest.mark.slow
+@pytest.mark.slow  # four processes
 def test_identical_proposals_at_once_one_claim(store_url: str) -> None:
     """Four processes claim the same change at once: one wins, three name the winner."""
     Store.open(store_url).close()  # migrate first, so the race is on the claim only

@@ -186,3 +186,15 @@ def test_the_bot_checks_a_file_whose_name_is_not_utf8(make_repo: Callable[..., P
     [finding] = report.findings
     assert (finding.file, finding.severity) == ("bad\\xff.yaml", "error")
     assert "not valid UTF-8" in finding.message
+
+
+def test_deep_nesting_is_an_error_not_a_traceback(make_repo: Callable[..., Path]) -> None:
+    """990 levels: libyaml composes it, then the embedded engine's JSON encoder (and the policy
+    evaluator) ran out of recursion with a traceback."""
+    deep = POD.format(name="deep") + "  x: " + "[" * 990 + "]" * 990 + "\n"
+    repo = make_repo(files={".kubesmith.yaml": SETTINGS, "deep.yaml": deep})
+    result = CliRunner().invoke(cli, ["validate", "--repo", str(repo), "-o", "json"])
+    assert result.exit_code == 1, result.output
+    errors = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"]
+    assert [(f["file"], f["line"]) for f in errors] == [("deep.yaml", 11)]
+    assert "nested more than 200 levels" in errors[0]["message"]

@@ -71,10 +71,10 @@ def open_validators(
     if settings.dry_run.mode == "off":
         yield validators
         return
+    from kubesmith.agent.validation.validate import repository_crds
     from kubesmith.tools.dryrun.setup import open_dry_run
-    from kubesmith.workspace import Workspace
 
-    crds = [d.obj for d in Workspace.load(repo, settings).find(kind="CustomResourceDefinition")]
+    crds = [d.obj for d in repository_crds(repo)]
     with open_dry_run(settings.dry_run, crds=crds, progress=progress) as dry_run:
         yield [*validators, *([dry_run] if dry_run is not None else [])]
 

@@ -28,7 +28,7 @@ from kubesmith.agent.validation.files import Discovered, discover
 from kubesmith.agent.validation.kustomizations import Graph, KustomizationFile
 from kubesmith.agent.validation.running import Runner
 from kubesmith.config import Settings
-from kubesmith.model import Finding
+from kubesmith.model import Finding, Manifest
 from kubesmith.reading import Limits
 from kubesmith.reading import use as use_limits
 from kubesmith.tools.validator import PreparesWorkspace, Validator
@@ -198,13 +198,15 @@ def _prepare(root: Path, validators: Sequence[Validator], found: Discovered) -> 
     preparing = [v for v in validators if isinstance(v, PreparesWorkspace)]
     if not preparing:
         return
-    crds = _crds(root, {rel for rel, _ in found.files})
+    crds = repository_crds(root, {rel for rel, _ in found.files})
     if crds:
         for v in preparing:
             v.prepare(_Crds(tuple(crds)))
 
 
-def _crds(root: Path, skip: set[str]) -> list[object]:
+def repository_crds(root: Path, skip: Collection[str] = ()) -> list[Manifest]:
+    """Every CustomResourceDefinition under ``root`` (files in ``skip`` left out), read only
+    from files that mention the kind, and never through a link that leaves ``root``."""
     import re
 
     from kubesmith.agent.validation.files import SUFFIXES, leaves_root, walk
@@ -213,7 +215,7 @@ def _crds(root: Path, skip: set[str]) -> list[object]:
     from kubesmith.tools.schema.located import parse_documents
 
     pattern = re.compile(rb"^kind:\s*[\"']?CustomResourceDefinition", re.MULTILINE)
-    out: list[object] = []
+    out: list[Manifest] = []
     for rel, e in walk(root):
         if rel in skip or not e.name.endswith(SUFFIXES) or e.is_dir():
             continue

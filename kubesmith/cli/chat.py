@@ -213,7 +213,8 @@ def converse(session: ChatSession, read: ReadLine) -> None:
             continue
         if result.rounds > 1:
             console.print(
-                f"[dim]{result.rounds} planning rounds: validation errors went back to the planner[/]"
+                f"[dim]{result.rounds} planning rounds: validation errors went back to the "
+                "planner[/]"
             )
         if result.rationale:
             console.print(escape(result.rationale))

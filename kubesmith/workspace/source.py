@@ -69,6 +69,8 @@ class DirectorySource:
                     target = full.resolve()
                     if not target.is_relative_to(self.root) or not target.is_file():
                         continue
+                if not full.is_file():  # a FIFO or a device: reading it could block forever
+                    continue
                 try:
                     size = full.stat().st_size
                 except OSError:

@@ -126,3 +126,20 @@ def test_the_offline_planner_reads_a_tagged_value_as_text(example_repo: Path) ->
     [edit] = changeset.edits
     assert isinstance(edit, SetField)
     assert edit.value == "!!int"  # PyYAML raised ValueError here; the schema now flags it
+
+
+def test_a_fifo_named_like_a_manifest_is_not_read(tmp_path: Path) -> None:
+    """Reading a FIFO blocks until someone writes to it: the load would never finish."""
+    import threading
+
+    (tmp_path / "ok.yaml").write_text(CM.format(name="ok"))
+    os.mkfifo(tmp_path / "pipe.yaml")
+    loaded: list[Workspace] = []
+    worker = threading.Thread(target=lambda: loaded.append(Workspace.load(tmp_path)), daemon=True)
+    worker.start()
+    worker.join(120)
+    if worker.is_alive():  # unblock the reader so the test process can end
+        with open(tmp_path / "pipe.yaml", "w") as fifo:
+            fifo.write("")
+    assert loaded, "loading blocked on the FIFO"
+    assert [d.ref.name for d in loaded[0].documents] == ["ok"]

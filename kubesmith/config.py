@@ -2,12 +2,15 @@
 
 Precedence (highest first): command-line flags (applied by the CLI through :meth:`Settings.merged`),
 environment variables (``KUBESMITH_*``, ``OPENAI_*``, ``GITHUB_*``), the repository's
-``.kubesmith.yaml``, defaults. Every section is a pydantic model, so a typo in the file is an error
+``.kubesmith.yaml``, the user's own settings file (:func:`user_config_path`), defaults. Endpoints
+(where credentials are sent: :data:`REPO_ENDPOINTS`) come only from the user's side — a
+repository's file that sets them is ignored with a warning unless the user opts in. Every section is a pydantic model, so a typo in the file is an error
 that names the key, not a silently ignored setting.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -196,20 +199,94 @@ def _read_file(path: Path) -> dict[str, Any]:
     return dict(loaded or {})
 
 
+USER_CONFIG_ENV = "KUBESMITH_CONFIG"
+"""Environment variable naming the user's own settings file (default
+``$XDG_CONFIG_HOME/kubesmith/config.yaml``, else ``~/.config/kubesmith/config.yaml``)."""
+TRUST_ENV = "KUBESMITH_TRUST_REPO_ENDPOINTS"
+"""``1`` lets a repository's ``.kubesmith.yaml`` set endpoints (see :data:`REPO_ENDPOINTS`)."""
+TRUST_KEY = "trust_repository_endpoints"
+"""The same opt-in as a top-level ``true`` in the user's settings file (never the repository's)."""
+REPO_ENDPOINTS: tuple[tuple[str, str], ...] = (
+    ("llm", "base_url"),
+    ("forge", "github_api_url"),
+    ("dry_run", "kubeconfig"),
+    ("dry_run", "context"),
+)
+"""Settings a repository file may not set: where the user's credentials go (the model's and the
+forge's API hosts get ``OPENAI_API_KEY`` / ``GITHUB_TOKEN``; a kubeconfig names a cluster, its
+credentials and possibly a command to run). A cloned repository is someone else's input."""
+
+log = logging.getLogger(__name__)
+
+
+def user_config_path() -> Path:
+    """Where the user's own settings file is looked for (it need not exist)."""
+    given = os.environ.get(USER_CONFIG_ENV)
+    if given:
+        return Path(given).expanduser()
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "kubesmith" / "config.yaml"
+
+
+def _merge(low: dict[str, Any], high: dict[str, Any]) -> dict[str, Any]:
+    out = dict(low)
+    for key, value in high.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _without_endpoints(data: dict[str, Any], path: Path, trusted: bool) -> dict[str, Any]:
+    """``data`` without the endpoint settings (each dropped with a note), unless ``trusted``."""
+    data = dict(data)
+    if TRUST_KEY in data:
+        data.pop(TRUST_KEY)
+        log.warning("%s: %s is ignored here; only your own settings can trust a repository",
+                    path, TRUST_KEY)  # fmt: skip
+    if trusted:
+        return data
+    for section, key in REPO_ENDPOINTS:
+        block = data.get(section)
+        if isinstance(block, dict) and block.get(key) is not None:
+            data[section] = {k: v for k, v in block.items() if k != key}
+            log.warning(
+                "%s sets %s.%s; ignored: endpoints and credentials come only from your own "
+                "settings (environment, %s, flags). To trust this repository's, set %s=1 or "
+                "%s: true in %s",
+                path, section, key, user_config_path(), TRUST_ENV, TRUST_KEY, user_config_path(),
+            )  # fmt: skip
+    return data
+
+
 def load_settings(repo: Path | None = None, *, environment: bool = True) -> Settings:
-    """Read ``.kubesmith.yaml`` from ``repo`` (when present) and the environment.
+    """Read the user's settings file, ``.kubesmith.yaml`` from ``repo`` and the environment.
+
+    Precedence (highest first): the environment, the repository's file, the user's file,
+    defaults. The repository's file never sets endpoints (:data:`REPO_ENDPOINTS`) unless the user
+    opted in (:data:`TRUST_ENV` or :data:`TRUST_KEY` in the user's file); those it sets are
+    ignored with a warning. ``environment=False`` reads the repository's file alone.
 
     Raises:
-        ConfigError: when the file cannot be read (not a file, undecodable, over a reading
+        ConfigError: when a file cannot be read (not a file, undecodable, over a reading
             limit), is not valid YAML, or names unknown settings.
     """
-    data: dict[str, Any] = {}
+    user: dict[str, Any] = {}
     source = "defaults"
+    if environment:
+        user_path = user_config_path()
+        if user_path.exists() or user_path.is_symlink():
+            user = _read_file(user_path)
+            source = str(user_path)
+    trusted = os.environ.get(TRUST_ENV) == "1" or user.pop(TRUST_KEY, False) is True
+    data: dict[str, Any] = {}
     if repo is not None:
         path = repo / CONFIG_FILE
         if path.exists() or path.is_symlink():
-            source = str(path)
-            data = _read_file(path)
+            source = str(path) if source == "defaults" else f"{source} and {path}"
+            data = _without_endpoints(_read_file(path), path, trusted)
+    data = _merge(user, data)
     if environment:
         _from_environment(data)
     return _validate(data, source)

@@ -40,9 +40,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff check --fix kubesmith tests examples benchmarks
 	$(BIN)/ruff format kubesmith tests examples benchmarks
 
-## unit: the fast tests only (no process, terminal, server or external binary: not slow, not integration)
+## unit: the fast tests only (no process, terminal, server, external binary or corpus sweep), on every core
+UNIT_JOBS ?= auto
 unit: $(STAMP)
-	$(BIN)/pytest -m "not integration and not slow" -q $(PYTEST_ARGS)
+	$(BIN)/pytest -m "not integration and not slow" -n $(UNIT_JOBS) -q $(PYTEST_ARGS)
 
 ## test: everything: tools, lint, type check, unit and integration tests
 test: $(STAMP) tools lint typecheck

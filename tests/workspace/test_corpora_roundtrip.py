@@ -21,6 +21,10 @@ from tests.conftest import CORPORA, corpus_dir
 CORPUS_NAMES = ("kyverno-policies-tests", "k8s-ai-bench")
 
 
+# Works through every YAML file of the public corpora (minutes of CPU): not in `make unit`.
+pytestmark = pytest.mark.slow
+
+
 def _files() -> list[str]:
     found: list[str] = []
     for name in CORPUS_NAMES:

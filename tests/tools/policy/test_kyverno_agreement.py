@@ -33,6 +33,9 @@ from kubesmith.tools.policy.matching import Kinds
 from kubesmith.tools.policy.packs import load_packs
 from tests.conftest import corpus_dir
 
+# Works through the whole Kyverno test corpus: not in `make unit`.
+pytestmark = pytest.mark.slow
+
 
 @dataclass(frozen=True)
 class Equivalent:

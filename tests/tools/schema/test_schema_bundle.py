@@ -12,6 +12,9 @@ from kubesmith.errors import UsageError
 from kubesmith.tools.schema import ensure_schemas, resolve_version, shipped_versions
 from kubesmith.tools.schema.bundle import FORMAT
 
+# Generates schema bundles from kubernetes-validate (seconds of CPU each): not in `make unit`.
+pytestmark = pytest.mark.slow
+
 
 def _refs(node: Any, out: list[str]) -> list[str]:
     if isinstance(node, dict):

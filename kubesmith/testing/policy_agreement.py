@@ -23,10 +23,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from kubernetes import dynamic
+from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
 from kubesmith.config import PolicySettings
 from kubesmith.errors import ToolError
 from kubesmith.model import Manifest, ResourceRef
+from kubesmith.tools.dryrun.client import read_only_client
+from kubesmith.tools.policy.packs import expand, pack_text
+from kubesmith.tools.policy.validator import PolicyValidator
 from kubesmith.tools.sandbox.rest import Rest
 from kubesmith.tools.sandbox.server import Sandbox
 
@@ -101,7 +106,6 @@ def install_packs(sandbox: Sandbox, packs: Sequence[str]) -> list[str]:
     Raises:
         ToolError: when the server refuses one of them.
     """
-    from kubesmith.tools.policy.packs import expand, pack_text
 
     rest = sandbox.rest()
     for ns, labels in ((NAMESPACE, {LABEL: "true"}), ("kubesmith", {})):
@@ -145,7 +149,6 @@ def _scoped(binding: dict[str, Any]) -> dict[str, Any]:
 
 def _post_path(dyn: Any, obj: dict[str, Any]) -> tuple[str, dict[str, Any]] | str:
     """The dry-run create URL path and body for ``obj`` in the agreement namespace, or why not."""
-    from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
     try:
         resource = dyn.resources.get(api_version=obj.get("apiVersion"), kind=obj.get("kind"))
@@ -196,10 +199,6 @@ def compare(
     workers: int = 4,
 ) -> AgreementReport:
     """Judge every manifest with both enforcers and report where they agree."""
-    from kubernetes import dynamic
-
-    from kubesmith.tools.dryrun.client import read_only_client
-    from kubesmith.tools.policy.validator import PolicyValidator
 
     install_packs(sandbox, packs)
     client: Any = dynamic.DynamicClient

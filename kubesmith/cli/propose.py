@@ -23,6 +23,7 @@ from kubesmith.cli._common import (
 from kubesmith.cli.render import print_proposal
 from kubesmith.config import load_settings
 from kubesmith.model import to_json
+from kubesmith.store.redact import redact_proposal
 
 
 @click.command("propose")
@@ -106,6 +107,7 @@ def command(
             repo, planner=planner, settings=settings, progress=progress, validators=validators
         )
         proposal = agent.propose(" ".join(intent), open_pr=not no_pr, force=force)
+    proposal = redact_proposal(proposal)  # terminals and CI logs are kept: no Secret values
     if output == "json":
         print_json(to_json(proposal))
     else:

@@ -65,10 +65,34 @@ def redact_proposal(proposal: Proposal) -> Proposal:
         rationale=scrub_text(proposal.rationale, values),
         changes=changes,
         diff=redact_diff(proposal.diff, values, secret_files),
+        live_diff=redact_diff(proposal.live_diff, values, set()),
+        rendered_diff=_redact_rendered(proposal.rendered_diff, values),
+        questions=tuple(scrub_text(q, values) for q in proposal.questions),
         findings=tuple(
             dataclasses.replace(f, message=scrub_text(f.message, values)) for f in proposal.findings
         ),
     )
+
+
+_RENDERED_LINE = re.compile(
+    r"^(?P<lead>\s*(?P<ref>\S+)(?: \([^)]*\))? (?P<path>[^:\s]+): )(?P<rest>.*)$"
+)
+
+
+def _redact_rendered(text: str, values: set[str]) -> str:
+    """The effect summary (``Kind/name (namespace n) path: "old" → "new"`` per line) with the
+    values of Secrets and credential-named fields masked, and known values scrubbed."""
+    out = []
+    for line in text.splitlines():
+        m = _RENDERED_LINE.match(line)
+        if m and (
+            m.group("ref").startswith("Secret/")
+            or _credential_env_path(m.group("path"))
+            or _credential_leaf(m.group("path"))
+        ):
+            line = m.group("lead") + REDACTED  # noqa: PLW2901
+        out.append(scrub_text(line, values))
+    return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
 def redact_outcome(outcome: Outcome) -> Outcome:

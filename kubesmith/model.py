@@ -367,6 +367,9 @@ class Proposal:
     """What the planner wants a person to confirm (e.g. a PDB that would block node drains)."""
     live_diff: str = ""
     """Server-side dry-run result against the live objects, per resource (Secret data masked)."""
+    rendered_diff: str = ""
+    """What changes in the deployed objects (each overlay rendered, plain files as written), per
+    environment: one ``# environment`` heading, then one line per changed field."""
     fingerprint: str = ""
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kubesmith.agent.attempt import Attempt, merge_edits
+from kubesmith.agent.effect import prove as prove_effect
 from kubesmith.agent.learning import apply_rules, check_not_rejected, open_twin, plan_context
 from kubesmith.agent.planner import PlanContext, Planner
 from kubesmith.agent.validation import validate_change
@@ -135,7 +136,10 @@ class Agent:
         self.progress(f"validating {len(changes)} change(s)")
         # The one validation path (as `kubesmith validate` and the bot): findings the base
         # already had are marked pre-existing and do not block.
-        return changes, validate_change(ws, changes, self.validators)
+        findings = validate_change(ws, changes, self.validators)
+        # Effect proof: the change shows in what is deployed, and nothing else changes there.
+        self.progress("rendering what is deployed, before and after")
+        return changes, [*findings, *prove_effect(ws, changes).findings]
 
     def publish(
         self,
@@ -170,6 +174,7 @@ class Agent:
             iterations=iterations,
             questions=changeset.questions,
             live_diff=_live_diffs(self.validators) if changes else "",
+            rendered_diff=prove_effect(base.workspace, changes).rendered_diff if changes else "",
         )
         if not changes:
             return replace(proposal, rationale=changeset.rationale or "Already as asked.")

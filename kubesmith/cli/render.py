@@ -33,6 +33,9 @@ def print_findings(console: Console, findings: Iterable[Finding]) -> None:
 def print_proposal(console: Console, p: Proposal) -> None:
     """Diff, findings and a short summary of a proposal."""
     print_diff(console, p.diff)
+    if p.rendered_diff:  # what changes in the deployed objects, per environment
+        console.print("\n[bold]What changes where it is deployed:[/]", highlight=False)
+        console.print(p.rendered_diff, markup=False, highlight=False)
     # A finding with no file is about this run (e.g. a dry-run that could not reach the cluster),
     # not about the repository: it is shown even when the base branch's run had it too.
     new = [f for f in p.findings if not f.preexisting or f.file is None]

@@ -78,14 +78,28 @@ class Destination:
             return True
         return doc.file.startswith(self.kust.dir + "/")
 
-    def patch_of(self, doc: Document) -> Document | None:
-        """The overlay's existing patch document for ``doc``, if any."""
+    def patches_of(self, doc: Document) -> list[Document]:
+        """The overlay's patch documents for ``doc``, in the order kustomize applies them."""
         if self.kust is None:
-            return None
-        for d in self.ws.find(name=doc.ref.name, kind=doc.ref.kind, patches=True):
-            if d.is_patch and d.file in self.kust.patch_files:
-                return d
-        return None
+            return []
+        order = {f: i for i, f in enumerate(self.kust.patch_files)}
+        found = [
+            d
+            for d in self.ws.find(name=doc.ref.name, kind=doc.ref.kind, patches=True)
+            if d.is_patch and d.file in order
+        ]
+        return sorted(found, key=lambda d: (order[d.file], d.index))
+
+    def patch_of(self, doc: Document, path: str | None = None) -> Document | None:
+        """The overlay's patch for ``doc`` that wins for ``path``: of the patches setting the
+        field (or a part of it), the last applied, since a later patch overrides an earlier
+        one; else the last patch for ``doc``; None when the overlay has none."""
+        patches = self.patches_of(doc)
+        if path is not None:
+            setting = [d for d in patches if _sets(d.obj, path)]
+            if setting:
+                return setting[-1]
+        return patches[-1] if patches else None
 
     def view(self, doc: Document) -> dict[str, Any]:
         """``doc`` as this environment renders it: base + the overlay's patch + its images, plus
@@ -96,8 +110,7 @@ class Destination:
         if self.direct(doc) or self.kust is None:
             return doc.obj
         obj = copy.deepcopy(doc.obj)
-        patch = self.patch_of(doc)
-        if patch is not None:
+        for patch in self.patches_of(doc):  # in order: a later patch overrides an earlier one
             merge(obj, patch.obj)
         for c in containers_of(obj, doc.ref.kind):
             c["image"] = self._rendered_image(str(c.get("image", "")))
@@ -150,7 +163,7 @@ class Destination:
                 )
             elif isinstance(ch, FieldChange):
                 path, value = _as_patch(ch)
-                patch = self.patch_of(doc)
+                patch = self.patch_of(doc, ch.path)
                 if patch is not None:
                     out.append(SetField(patch.ref, path, value, file=patch.file))
                     where = patch.file
@@ -268,6 +281,25 @@ def _direct(ch: FieldChange | NewObject | DropObject) -> Edit:
     if ch.remove:
         return RemoveField(ch.doc.ref, ch.path, file=ch.doc.file)
     return SetField(ch.doc.ref, ch.path, ch.value, file=ch.doc.file)
+
+
+def _sets(obj: Any, path: str) -> bool:
+    """True when ``obj`` (a patch) holds ``path`` or a parent of it set to a plain value."""
+    node = obj
+    for seg in parse_path(path):
+        if isinstance(seg, Match):
+            items = node if isinstance(node, list) else []
+            node = next(
+                (i for i in items if isinstance(i, dict) and str(i.get(seg.key)) == seg.value),
+                None,
+            )
+        elif isinstance(seg, int):
+            node = node[seg] if isinstance(node, list) and -len(node) <= seg < len(node) else None
+        else:
+            node = node.get(seg) if isinstance(node, dict) else None
+        if node is None:
+            return False
+    return True
 
 
 def _as_patch(ch: FieldChange) -> tuple[str, Any]:

@@ -20,6 +20,8 @@ def pr_title(proposal: Proposal, limit: int = 72) -> str:
     title = " ".join(proposal.intent.split())
     if len(title) > limit:
         title = title[: limit - 1].rstrip() + "…"
+    if any(f.validator == "effect" and f.severity == "error" for f in proposal.findings):
+        return f"[unproven effect] {title}"
     return f"[failing validation] {title}" if proposal.blocked else title
 
 
@@ -72,6 +74,9 @@ def pr_body(proposal: Proposal, validators: tuple[str, ...] = ()) -> str:
     if stats:
         out += ["", "### Diff stat", ""]
         out += [f"- `{f}`: +{a} −{r}" for f, (a, r) in stats.items()]
+    if proposal.rendered_diff:  # next to the source diff: what the deployed objects become
+        out += ["", "### What changes in the deployed objects", ""]
+        out += ["```", proposal.rendered_diff.rstrip(), "```"]
     summary = validation_summary(proposal, validators)
     if summary:
         out += ["", "### Validation", "", "| validator | result |", "|---|---|", *summary]

@@ -1,24 +1,29 @@
-"""Schema validation: ``kubesmith validate`` against plain kubeconform with the same schemas.
+"""``kubesmith validate`` against plain kubeconform with the same schemas, cold and warm.
 
 Generated repositories of 5,000 and 50,000 resources (five per file: Deployment, Service,
 ConfigMap, ServiceAccount, HorizontalPodAutoscaler; one resource in a hundred has a wrong type).
-For each size, in one run:
+For each size, in one run, with an empty verdict cache before each cold figure:
 
 - ``kubeconform_s``: kubeconform on the repository folder, offline, with the generated schemas,
   ``-strict -output json -summary`` — what a team's CI runs today;
-- ``kubesmith_cold_s``: ``kubesmith validate --repo R -o json`` with an empty verdict cache;
-- ``kubesmith_rerun_s``: the same after changing one file (the verdict cache is warm).
+- ``none_cold_s``: ``kubesmith validate --repo R --policies none -o json`` — schema work only
+  (goal ≤ 1.1× kubeconform);
+- ``packs_cold_s``: ``kubesmith validate --repo R -o json`` with the default packs
+  (pss-baseline, best-practices) — schema and policy (goal ≤ 1.5× kubeconform, schema only);
+- ``none_rerun_s`` / ``packs_rerun_s``: the same after changing one file, the verdict cache
+  warm (goal ≤ 0.1×);
+- ``concurrent``: three ``--policies none`` processes started together on the same repository
+  and cache (pre-commit runs hooks in parallel), cold, against the same three one after another:
+  ``wait_ratio`` = together / one after another is at most 1 when nobody waits on a lock (below 1
+  on idle cores; about 1 on a saturated machine), above 1 by the time spent waiting.
 
-Ratios are against kubeconform's time; goals: cold ≤ 1.2, re-run < 0.1. Two more figures say
-where the rest goes: ``kubeconform_gogc_cpu_s``, kubeconform alone with the ``GOGC`` kubesmith
-gives the processes it starts (so a reader sees how much of a cold ratio below 1 is that), and
-``validate_imports_cpu_s``, a Python process that only imports what ``kubesmith validate`` needs
-(the floor under every run, whatever the repository). Wall-clock ratios
-swing with the machine's load (other processes share its cores), so CPU seconds (user + system
-of the command and its children) are reported too, each the minimum of ``REPEATS`` runs, with
-the load average at the end. Policies
-are switched off (``--policies none``): the comparison is schema work against schema work.
-Needs kubeconform (``kubesmith tools install`` or on PATH).
+Two more figures say where the rest goes: ``kubeconform_gogc_cpu_s``, kubeconform alone with the
+``GOGC`` kubesmith gives the processes it starts, and ``validate_imports_cpu_s``, a Python process
+that only imports what ``kubesmith validate`` needs (the floor under every run). Wall-clock ratios
+swing with the machine's load (other processes share its cores), so CPU seconds (user + system of
+the command and its children) are reported too, each the minimum of ``REPEATS`` runs (one run at
+50,000 resources), with the load average at the end. Needs kubeconform (``kubesmith tools
+install`` or on PATH).
 """
 
 from __future__ import annotations
@@ -35,13 +40,15 @@ from pathlib import Path
 from typing import Any
 
 SIZES = (5_000, 50_000)
-REPEATS = 3
+REPEATS = {5_000: 3, 50_000: 1}
 """Each figure is the minimum of this many runs: other processes share the machine's cores."""
 ONLY_SCHEMA = ("--policies", "none", "-o", "json")  # the same work as kubeconform does
+WITH_PACKS = ("-o", "json")  # the default packs: pss-baseline, best-practices
+CONCURRENT = 3
 PER_FILE = 5
 VALIDATE_IMPORTS = (
     "import kubesmith.cli.main, kubesmith.cli.validate, kubesmith.agent.factory, "
-    "kubesmith.tools.schema.files, kubesmith.tools.report, kubesmith.config"
+    "kubesmith.tools.schema.files, kubesmith.agent.validation.report, kubesmith.config"
 )
 
 
@@ -154,16 +161,97 @@ def _kubeconform() -> Path:
     return ensure("kubeconform")
 
 
+def _concurrent(cmd: list[str], env: dict[str, str], n: int) -> tuple[float, float]:
+    """Wall time of ``n`` copies of ``cmd`` started together, and their summed CPU time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(n)
+    ]
+    for proc in procs:
+        proc.wait()
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def _cold(cache: Path) -> None:
+    for stale in cache.glob("verdicts.sqlite3*"):
+        stale.unlink()
+
+
+def _touch(repo: Path, round_: int) -> None:
+    time.sleep(2.5)  # let the files' stamps become trustworthy (see verdict_cache)
+    changed = repo / "team-0000" / "app-1.yaml"
+    changed.write_text(changed.read_text().replace("level", f"level{round_}", 1))
+
+
+def _measure(repo: Path, cache: Path, kc_cmd: list[str], kubesmith: list[str],
+             env: dict[str, str], repeats: int) -> dict[str, Any]:  # fmt: skip
+    from kubesmith.tools.schema.kubeconform import GOGC
+
+    none = [*kubesmith, "validate", "--repo", str(repo), *ONLY_SCHEMA]
+    packs = [*kubesmith, "validate", "--repo", str(repo), *WITH_PACKS]
+    runs: dict[str, list[Timing]] = {k: [] for k in ("kc", "gc", "nc", "nr", "pc", "pr")}
+    for round_ in range(repeats):
+        runs["kc"].append(_time([*kc_cmd, "-summary", str(repo)], env))
+        runs["gc"].append(_time([*kc_cmd, "-summary", str(repo)], {"GOGC": GOGC, **env}))
+        _cold(cache)
+        runs["nc"].append(_time(none, env))
+        _touch(repo, 2 * round_)
+        runs["nr"].append(_time(none, env))
+        _cold(cache)
+        runs["pc"].append(_time(packs, env))
+        _touch(repo, 2 * round_ + 1)
+        runs["pr"].append(_time(packs, env))
+    kc, gc, nc, nr, pc, pr = (_best(runs[k]) for k in ("kc", "gc", "nc", "nr", "pc", "pr"))
+    _cold(cache)
+    together_wall, together_cpu = _concurrent(none, env, CONCURRENT)
+    apart_wall = 0.0
+    for _ in range(CONCURRENT):  # the same runs one after another, each cold
+        _cold(cache)
+        apart_wall += _time(none, env).wall
+    figures: dict[str, Any] = {"kubeconform_s": round(kc.wall, 2)}
+    for label, t in (
+        ("none_cold", nc),
+        ("none_rerun", nr),
+        ("packs_cold", pc),
+        ("packs_rerun", pr),
+    ):
+        figures[f"{label}_s"] = round(t.wall, 2)
+        figures[f"{label}_ratio"] = round(t.wall / kc.wall, 3)
+        figures[f"{label}_cpu_s"] = round(t.cpu, 2)
+        figures[f"{label}_cpu_ratio"] = round(t.cpu / kc.cpu, 3)
+    figures.update(
+        kubeconform_cpu_s=round(kc.cpu, 2),
+        kubeconform_gogc_cpu_s=round(gc.cpu, 2),
+        concurrent={
+            "processes": CONCURRENT,
+            "together_wall_s": round(together_wall, 2),
+            "together_cpu_s": round(together_cpu, 2),
+            "one_after_another_wall_s": round(apart_wall, 2),
+            "wait_ratio": round(together_wall / apart_wall, 3),
+        },
+        exit_codes=[kc.proc.returncode, nc.proc.returncode, pc.proc.returncode],
+        kubeconform_invalid=kc.proc.stdout.count('"statusInvalid"'),
+        none_errors=nc.proc.stdout.count('"severity": "error"'),
+        packs_findings=pc.proc.stdout.count('"severity": '),
+        rerun_errors=nr.proc.stdout.count('"severity": "error"'),
+    )
+    return figures
+
+
 def run() -> dict[str, Any]:
     """Measure both sizes; returns seconds and ratios per size."""
     from kubesmith.config import SchemaSettings
     from kubesmith.tools.schema import SchemaValidator
-    from kubesmith.tools.schema.kubeconform import GOGC
 
     binary = _kubeconform()
     figures: dict[str, Any] = {"kubeconform": str(binary)}
     kubesmith = [sys.executable, "-c", "from kubesmith.cli.main import main; main()"]
     here = str(Path(__file__).resolve().parent.parent)
+    sizes = [int(s) for s in os.environ.get("BENCH_SCHEMA_SIZES", "").split(",") if s] or SIZES
     with tempfile.TemporaryDirectory(prefix="bench-schema-") as tmp:
         cache = Path(tmp) / "cache"
         env = {**os.environ, "KUBESMITH_TOOL_CACHE": str(cache), "PATH": f"{binary.parent}:"}
@@ -171,40 +259,13 @@ def run() -> dict[str, Any]:
         env["PYTHONPATH"] = here
         validator = SchemaValidator(SchemaSettings(), cache_dir=cache, kubeconform=binary)
         location = validator.schemas.location(strict=True)  # generated once, outside the timings
-        for size in SIZES:
+        for size in sizes:
             repo = Path(tmp) / f"repo-{size}"
             generate(repo, size)
+            subprocess.run(["git", "init", "-q", str(repo)], check=True)
             kc_cmd = [str(binary), "-schema-location", location, "-strict", "-output", "json"]
-            validate = [*kubesmith, "validate", "--repo", str(repo), *ONLY_SCHEMA]
-            kcs, gcs, colds, reruns = [], [], [], []
-            for round_ in range(REPEATS):
-                for stale in cache.glob("verdicts.sqlite3*"):
-                    stale.unlink()
-                kcs.append(_time([*kc_cmd, "-summary", str(repo)], env))
-                gcs.append(_time([*kc_cmd, "-summary", str(repo)], {"GOGC": GOGC, **env}))
-                colds.append(_time(validate, env))
-                time.sleep(2.5)  # let the files' stamps become trustworthy (see verdict_cache)
-                changed = repo / "team-0000" / "app-1.yaml"
-                changed.write_text(changed.read_text().replace("level", f"level{round_}", 1))
-                reruns.append(_time(validate, env))
-            kc, gc, cold, rerun = _best(kcs), _best(gcs), _best(colds), _best(reruns)
-            figures[str(size)] = {
-                "kubeconform_s": round(kc.wall, 2),
-                "kubesmith_cold_s": round(cold.wall, 2),
-                "kubesmith_rerun_s": round(rerun.wall, 2),
-                "cold_ratio": round(cold.wall / kc.wall, 3),
-                "rerun_ratio": round(rerun.wall / kc.wall, 3),
-                "kubeconform_cpu_s": round(kc.cpu, 2),
-                "kubesmith_cold_cpu_s": round(cold.cpu, 2),
-                "kubesmith_rerun_cpu_s": round(rerun.cpu, 2),
-                "cold_cpu_ratio": round(cold.cpu / kc.cpu, 3),
-                "rerun_cpu_ratio": round(rerun.cpu / kc.cpu, 3),
-                "kubeconform_gogc_cpu_s": round(gc.cpu, 2),
-                "exit_codes": [kc.proc.returncode, cold.proc.returncode, rerun.proc.returncode],
-                "kubeconform_invalid": kc.proc.stdout.count('"statusInvalid"'),
-                "kubesmith_errors": cold.proc.stdout.count('"severity": "error"'),
-                "rerun_errors": rerun.proc.stdout.count('"severity": "error"'),
-            }
+            repeats = REPEATS.get(size, 1)
+            figures[str(size)] = _measure(repo, cache, kc_cmd, kubesmith, env, repeats)
             shutil.rmtree(repo)
         startup = _time([*kubesmith, "--version"], env)
         figures["kubesmith_startup_s"] = round(startup.wall, 2)

@@ -198,3 +198,63 @@ def test_deep_nesting_is_an_error_not_a_traceback(make_repo: Callable[..., Path]
     errors = [f for f in json.loads(result.stdout)["findings"] if f["severity"] == "error"]
     assert [(f["file"], f["line"]) for f in errors] == [("deep.yaml", 11)]
     assert "nested more than 200 levels" in errors[0]["message"]
+
+
+CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {plural}.example.com
+spec:
+  group: example.com
+  names: {{kind: {kind}, plural: {plural}, singular: {singular}, listKind: {kind}List}}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+{extra}"""
+
+
+@pytest.mark.slow
+def test_a_crd_folder_with_an_alias_bomb_is_read_within_a_memory_cap(tmp_path: Path) -> None:
+    crds = tmp_path / "crds"
+    crds.mkdir()
+    (crds / "good.yaml").write_text(
+        CRD.format(kind="Widget", plural="widgets", singular="widget", extra="")
+    )
+    bomb = "        x-bomb:\n" + billion_laughs(indent="          ")
+    bomb += "        properties: {spec: {type: object, properties: {a: *a9}}}\n"
+    (crds / "bomb.yaml").write_text(
+        CRD.format(kind="Gadget", plural="gadgets", singular="gadget", extra=bomb)
+    )
+    script = tmp_path / "crds.py"
+    script.write_text(
+        "from pathlib import Path\n"
+        "from kubesmith.config import SchemaSettings\n"
+        "from kubesmith.tools.schema import SchemaValidator\n"
+        "v = SchemaValidator(SchemaSettings(crd_dirs=('crds',), engine='embedded'), root=Path('.'))\n"
+        "import json\n"
+        "[json.dumps(c.schema) for c in v._crds.values()]  # what generating their schemas does\n"
+        "print(sorted(kind for _, _, kind in v._crds))\n"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import resource, runpy, sys; "
+            f"resource.setrlimit(resource.RLIMIT_AS, ({CAP}, {CAP})); "
+            "runpy.run_path(sys.argv[1], run_name='__main__')",
+            str(script),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "['Widget']"  # the bomb is refused unread, the rest learned

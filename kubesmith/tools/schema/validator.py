@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from kubesmith.config import SchemaSettings
-from kubesmith.errors import ToolError
+from kubesmith.errors import ManifestError, ToolError
 from kubesmith.model import Finding, Manifest, format_path
+from kubesmith.reading import load_all, read_text
 from kubesmith.tools.schema.bundle import FORMAT, SchemaSet, ensure_schemas
 from kubesmith.tools.schema.crds import CrdSchema, CrdSet, crd_schemas, ensure_crd_schemas, is_crd
 from kubesmith.tools.schema.embedded import EmbeddedEngine
@@ -164,21 +165,17 @@ class SchemaValidator:
                 self.add_crd(obj)
 
     def _load_crd_dir(self, folder: Path) -> None:
-        import yaml
-
-        from kubesmith.tools.schema.located import _Loader
-
         paths = (
             sorted(p for p in folder.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
             if folder.is_dir()
             else []
         )
         for p in paths:
-            try:
-                for obj in yaml.load_all(p.read_text(encoding="utf-8"), Loader=_Loader):
+            try:  # bounded (kubesmith.reading): a CRD folder is repository content, untrusted
+                for obj in load_all(read_text(p, str(p)), str(p)):
                     if isinstance(obj, dict):
                         self.add_crd(obj)
-            except (yaml.YAMLError, OSError, UnicodeDecodeError):
+            except (ManifestError, OSError):
                 continue
 
     @property

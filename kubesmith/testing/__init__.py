@@ -79,15 +79,12 @@ __all__ = [
 ]
 
 
+# No ``__dir__`` listing the lazy names: pytest reads every name ``dir()`` lists from a plugin
+# module, which would import them all (LangChain, the kubernetes client) and register the
+# fixture twice.
 def __getattr__(name: str) -> object:
     """Import a double's module on first use of its name."""
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     module, attr = _LAZY[name]
-    value = getattr(importlib.import_module(module), attr)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    return getattr(importlib.import_module(module), attr)

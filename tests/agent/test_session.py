@@ -22,6 +22,8 @@ from kubesmith.tools.forges.local import LocalForge
 from tests.conftest import git
 
 CHECKOUT = ResourceRef("apps/v1", "Deployment", "checkout")
+# Not patched by an overlay: an edit to it shows where it is deployed.
+PAYMENTS = ResourceRef("apps/v1", "Deployment", "payments")
 
 
 @pytest.mark.parametrize(
@@ -109,25 +111,25 @@ def test_a_rule_reviewers_taught_shapes_a_chat_proposal(example_repo: Path) -> N
     agent.store.set_rule_status(mined[0].id, "approved")
 
     session = ChatSession(_store_agent(example_repo))
-    result = session.turn("scale checkout to 3")
+    result = session.turn("scale payments to 3")
     assert ("metadata.labels.team", "payments") in {(c.path, c.new) for c in result.changes}
     assert "Team convention" in result.rationale
     proposal = session.open_pr()
     assert proposal.branch is not None
-    shown = git(example_repo, "show", f"{proposal.branch}:base/checkout.yaml")
+    shown = git(example_repo, "show", f"{proposal.branch}:base/payments.yaml")
     assert "team: payments" in shown and "replicas: 3" in shown
 
 
 @pytest.mark.slow
 def test_chat_refuses_a_change_reviewers_rejected_unless_kept(example_repo: Path) -> None:
     agent = _store_agent(example_repo)
-    first = agent.propose("scale checkout to 7")
+    first = agent.propose("scale payments to 7")
     assert isinstance(agent.forge, LocalForge) and first.pr is not None
     agent.forge.reject(first.pr.id, "we never run 7 replicas")
 
     session = ChatSession(_store_agent(example_repo))
     with pytest.raises(PreviouslyRejected, match="we never run 7 replicas"):
-        session.turn("checkout to 7 replicas please")
+        session.turn("payments to 7 replicas please")
     assert (session.edits, session.diff(), session.changes) == ((), "", [])
     session.turn("set the memory limit of cart to 256Mi")
     before = (session.edits, session.diff())
@@ -136,13 +138,13 @@ def test_chat_refuses_a_change_reviewers_rejected_unless_kept(example_repo: Path
         session.turn("frobnicate the flux capacitor")
     assert (session.edits, session.diff()) == before
     # merged with a pending edit it is another change (as in propose): not refused
-    kept = session.turn("scale checkout to 7")
+    kept = session.turn("scale payments to 7")
     assert {c.new for c in kept.changes} == {7, "256Mi"}
 
     alone = ChatSession(_store_agent(example_repo))
     with pytest.raises(PreviouslyRejected):
-        alone.turn("scale checkout to 7")
-    alone.turn("scale checkout to 7", force=True)  # the user insists
+        alone.turn("scale payments to 7")
+    alone.turn("scale payments to 7", force=True)  # the user insists
     proposal = alone.open_pr()  # publish does not refuse what the user chose to keep
     assert proposal.pr is not None and proposal.fingerprint == first.fingerprint
 
@@ -171,16 +173,17 @@ class Repairs:
     def plan(self, intent: str, workspace: object, **kw: Any) -> ChangeSet:
         self.rounds.append(tuple(f.message for f in kw.get("findings", ())))
         n = 10 if kw.get("previous") is not None else 50
-        return ChangeSet(intent, (SetField(CHECKOUT, "spec.replicas", n),), planner=self.name)
+        return ChangeSet(intent, (SetField(PAYMENTS, "spec.replicas", n),), planner=self.name)
 
 
 @pytest.mark.slow
 def test_a_validation_error_in_chat_triggers_a_repair_round(example_repo: Path) -> None:
     planner = Repairs()
     session = ChatSession(_store_agent(example_repo, planner, MaxReplicas()))
-    result = session.turn("scale checkout way up")
-    assert planner.rounds == [(), ("at most 10 replicas",)]  # the error went back to the planner
+    result = session.turn("scale payments way up")
+    # the error (in the base file, and where overlays render it) went back to the planner
+    assert [set(r) for r in planner.rounds] == [set(), {"at most 10 replicas"}]
     assert result.rounds == 2
     assert [c.new for c in result.changes] == [10]
     assert not any(f.severity == "error" for f in result.findings)
-    assert session.edits == (SetField(CHECKOUT, "spec.replicas", 10),)
+    assert session.edits == (SetField(PAYMENTS, "spec.replicas", 10),)

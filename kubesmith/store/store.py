@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Select, select, update
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -24,10 +24,11 @@ from kubesmith.model import Outcome, Proposal, PullRequest, from_json, to_json
 from kubesmith.store._claims import ClaimsMixin
 from kubesmith.store._learning import LearningMixin, iter_import
 from kubesmith.store._orm import OutcomeRow, ProposalRow, PullRequestRow
-from kubesmith.store._rows import check_status, merge_outcomes, pr_record, proposal_from_row
+from kubesmith.store._pulls import PullRequestsMixin, like_prefix, pr_where
+from kubesmith.store._rows import check_status, merge_outcomes, proposal_from_row
 from kubesmith.store.engine import WRITE_FLAG, open_engine
 from kubesmith.store.fingerprint import fingerprint
-from kubesmith.store.records import PullRequestRecord, Rule
+from kubesmith.store.records import Rule
 from kubesmith.store.redact import redact_outcome, redact_proposal
 
 
@@ -35,20 +36,7 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
-def _like_prefix(prefix: str) -> str:
-    return prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
-def _pr_where(stmt: Any, forge: str, repository: str, pr_id: str) -> Any:
-    """``stmt`` narrowed to the one pull request (forge, repository, id)."""
-    return stmt.where(
-        PullRequestRow.forge == forge,
-        PullRequestRow.repository == repository,
-        PullRequestRow.pr_id == pr_id,
-    )
-
-
-class Store(ClaimsMixin, LearningMixin):
+class Store(PullRequestsMixin, ClaimsMixin, LearningMixin):
     """kubesmith's memory of what it proposed and what reviewers did with it.
 
     Open it with :meth:`open`; it migrates the schema to the newest revision on the way.
@@ -171,7 +159,7 @@ class Store(ClaimsMixin, LearningMixin):
             if row is None:
                 rows = s.scalars(
                     select(ProposalRow)
-                    .where(ProposalRow.id.like(_like_prefix(id_or_prefix), escape="\\"))
+                    .where(ProposalRow.id.like(like_prefix(id_or_prefix), escape="\\"))
                     .limit(6)
                 ).all()
                 if not rows:
@@ -189,159 +177,6 @@ class Store(ClaimsMixin, LearningMixin):
             if limit is not None:
                 q = q.limit(limit)
             return [proposal_from_row(r) for r in s.scalars(q)]
-
-    # ------------------------------------------------------------------ pull requests
-
-    def save_pull_request(
-        self, proposal_id: str, pr: PullRequest, *, title: str, body: str, base: str, branch: str
-    ) -> None:
-        """Insert or update the record of pull request ``(pr.forge, pr.repository, pr.id)``."""
-        check_status(pr.status)
-        with self._session(write=True) as s:
-            self._put_pull_request(
-                s, proposal_id, pr, title=title, body=body, base=base, branch=branch
-            )
-
-    @staticmethod
-    def _put_pull_request(
-        s: Session,
-        proposal_id: str,
-        pr: PullRequest,
-        *,
-        title: str,
-        body: str,
-        base: str,
-        branch: str,
-    ) -> None:
-        now = _now()
-        found = s.scalars(
-            _pr_where(select(PullRequestRow), pr.forge, pr.repository, pr.id)
-        ).one_or_none()
-        if found is None:
-            found = PullRequestRow(
-                forge=pr.forge, repository=pr.repository, pr_id=pr.id, created_at=now, reason=""
-            )
-            s.add(found)
-        found.proposal_id = proposal_id
-        found.url = pr.url
-        found.status = pr.status
-        found.title = title or pr.title
-        found.body = body
-        found.base = base
-        found.branch = branch
-        found.updated_at = now
-
-    def get_pull_request(
-        self, pr_id_or_prefix: str, forge: str | None = None, repository: str | None = None
-    ) -> PullRequestRecord:
-        """The pull request with this id (or unique id prefix), on ``forge`` when given.
-
-        Raises:
-            UsageError: when nothing or more than one pull request matches.
-        """
-        if not pr_id_or_prefix:
-            raise UsageError("a pull request id (or a unique prefix of one) is required")
-        with self._session() as s:
-
-            def narrowed(q: Select[PullRequestRow]) -> Select[PullRequestRow]:
-                if forge is not None:
-                    q = q.where(PullRequestRow.forge == forge)
-                if repository is not None:
-                    q = q.where(PullRequestRow.repository == repository)
-                return q.limit(6)
-
-            exact = narrowed(select(PullRequestRow).where(PullRequestRow.pr_id == pr_id_or_prefix))
-            rows = s.scalars(exact).all()
-            if not rows:
-                like = _like_prefix(pr_id_or_prefix)
-                q = select(PullRequestRow).where(PullRequestRow.pr_id.like(like, escape="\\"))
-                rows = s.scalars(narrowed(q)).all()
-            where = f" on the {forge} forge" if forge else ""
-            if not rows:
-                raise UsageError(
-                    f"no pull request {pr_id_or_prefix!r}{where}; see `kubesmith review list`"
-                )
-            if len(rows) > 1:
-                ids = ", ".join(
-                    f"{r.forge}:{r.repository + '#' if r.repository else ''}{r.pr_id}" for r in rows
-                )
-                raise UsageError(f"pull request id {pr_id_or_prefix!r} is ambiguous: {ids}")
-            return pr_record(rows[0])
-
-    def pull_request(self, forge: str, repository: str, pr_id: str) -> PullRequestRecord | None:
-        """Exactly pull request ``pr_id`` of ``repository`` on ``forge`` (no prefix matching)."""
-        with self._session() as s:
-            row = s.scalars(
-                _pr_where(select(PullRequestRow), forge, repository, pr_id)
-            ).one_or_none()
-            return pr_record(row) if row is not None else None
-
-    def find_pull_request(
-        self, branch: str, forge: str, repository: str | None = None
-    ) -> PullRequestRecord | None:
-        """The newest pull request of ``branch`` on ``forge``: what makes ``open_pr`` idempotent."""
-        with self._session() as s:
-            q = select(PullRequestRow).where(
-                PullRequestRow.branch == branch, PullRequestRow.forge == forge
-            )
-            if repository is not None:
-                q = q.where(PullRequestRow.repository == repository)
-            row = s.scalars(q.order_by(PullRequestRow.pk.desc()).limit(1)).one_or_none()
-            return pr_record(row) if row is not None else None
-
-    def list_pull_requests(
-        self, status: str | None = None, forge: str | None = None
-    ) -> list[PullRequestRecord]:
-        """Pull requests, newest first, optionally of one status and one forge."""
-        if status is not None:
-            check_status(status)
-        with self._session() as s:
-            q = select(PullRequestRow).order_by(PullRequestRow.pk.desc())
-            if status is not None:
-                q = q.where(PullRequestRow.status == status)
-            if forge is not None:
-                q = q.where(PullRequestRow.forge == forge)
-            return [pr_record(r) for r in s.scalars(q)]
-
-    def set_pull_request_status(
-        self,
-        pr_id: str,
-        forge: str,
-        status: str,
-        reason: str = "",
-        *,
-        repository: str = "",
-        expect: str | None = None,
-    ) -> None:
-        """Record a review decision on a pull request.
-
-        With ``expect``, the decision is a compare-and-set: it is written only while the status
-        is still ``expect`` (one ``UPDATE … WHERE status = :expect``), so of two reviewers
-        deciding at once exactly one wins and the other is told what happened.
-
-        Raises:
-            UsageError: for an unknown status or pull request, or (with ``expect``) a pull
-                request whose status is no longer ``expect``.
-        """
-        check_status(status)
-        with self._session(write=True) as s:
-            stmt = _pr_where(update(PullRequestRow), forge, repository, pr_id)
-            if expect is not None:
-                stmt = stmt.where(PullRequestRow.status == expect)
-            values = {"status": status, "reason": reason, "updated_at": _now()}
-            changed = s.execute(stmt.values(**values)).rowcount  # type: ignore[attr-defined]
-            if changed:
-                if status != "open":
-                    self._release_claims_of(s, forge, repository, pr_id)
-                return
-            row = s.scalars(
-                _pr_where(select(PullRequestRow), forge, repository, pr_id)
-            ).one_or_none()
-        if row is None:
-            raise UsageError(
-                f"no pull request {pr_id!r} on the {forge} forge; see `kubesmith review list`"
-            )
-        raise UsageError(f"pull request {pr_id} is already {row.status}")
 
     # ------------------------------------------------------------------ outcomes
 
@@ -384,7 +219,7 @@ class Store(ClaimsMixin, LearningMixin):
             row.data = json.dumps(to_json(clean))
             pr = clean.pr
             pr_row = s.scalars(
-                _pr_where(select(PullRequestRow), pr.forge, pr.repository, pr.id)
+                pr_where(select(PullRequestRow), pr.forge, pr.repository, pr.id)
             ).one_or_none()
             decided = clean.status != "open"
             if (

@@ -90,7 +90,8 @@ class Agent:
             UsageError: empty intent, an unknown or ambiguous reference, nothing to change.
             RunError: git or a tool failed; nothing is left behind.
         """
-        intent = " ".join(intent.split())
+        # Spaces are tidied within each line; lines stay apart, since each is its own request.
+        intent = "\n".join(" ".join(line.split()) for line in intent.splitlines() if line.strip())
         if not intent:
             raise UsageError("the intent is empty; say what to change, e.g. 'scale checkout to 3'")
         base = self.load_base()

@@ -11,7 +11,7 @@ target ("... and its memory limit to 256Mi").
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import replace
 from functools import partial
 
@@ -215,8 +215,14 @@ def _attempt(
     return _parse_text(text, prev, envs)
 
 
-def parse_intent(intent: str, overlays: list[str]) -> list[Clause]:
+def parse_intent(
+    intent: str, overlays: list[str], names: Collection[str] | None = None
+) -> list[Clause]:
     """Parse an intent into clauses.
+
+    ``names`` (lowercase resource names, kind words, namespaces) lets a piece that does not
+    parse alone join the previous clause's target list ("..., cart") only when its words name
+    something; otherwise the piece is not understood rather than dropped.
 
     Raises:
         NotUnderstood: with the piece of text that matched no intent kind.
@@ -237,13 +243,21 @@ def parse_intent(intent: str, overlays: list[str]) -> list[Clause]:
             text = _join(text, frags[j])
             result = _attempt(text, prev, verb, envs)
         if not isinstance(result, Clause) and prev is not None:
+            again = _same_for_another_env(frags[i].text, prev, envs)
+            if again is not None:
+                result, j = _parse_text(again, clauses[-2] if len(clauses) > 1 else None, envs), i
+        if not isinstance(result, Clause) and prev is not None:
             # read the piece as the end of the previous clause ("..., max unavailable 1"),
-            # taking as few of the following pieces as possible
+            # taking as few of the following pieces as possible — only when the piece adds
+            # parameters: words that would join the target's name are not understood, never
+            # dropped ("scale cart to 3 and frobnicate the cart")
             before = clauses[-2] if len(clauses) > 1 else None
             joined = prev.text
             for j in range(i, len(frags)):
                 joined = _join(joined, frags[j])
                 result = _parse_text(joined, before, envs)
+                if isinstance(result, Clause) and not _adds_names(prev, result, names):
+                    result = None
                 if isinstance(result, Clause):
                     clauses.pop()
                     break
@@ -256,6 +270,38 @@ def parse_intent(intent: str, overlays: list[str]) -> list[Clause]:
         only = mentioned.pop()
         clauses = [replace(c, envs=only) for c in clauses]
     return clauses
+
+
+def _adds_names(prev: Clause, joined: Clause, names: Collection[str] | None) -> bool:
+    """True when the words ``joined`` adds to the target all name something."""
+    if joined.subject == prev.subject:
+        return True
+    if names is None:
+        return False
+    had = set(prev.subject.lower().split())
+    new = [w for w in joined.subject.lower().split() if w not in had]
+    return all(w in names or w.rstrip("s") in names for w in new)
+
+
+def _same_for_another_env(piece: str, prev: Clause, envs: Mapping[str, str]) -> str | None:
+    """The previous clause again with another value and environment, for "set X to 1 in
+    staging and 3 in prod": the piece "3 in prod" becomes "set X to 3 in prod"."""
+    names = "|".join(re.escape(w) for w in sorted(envs, key=len, reverse=True))
+    if not names or len(prev.envs) != 1:
+        return None
+    env = r"(?:in|for|on)\s+(?:the\s+)?(" + names + r")(?:\s+(?:envs?|environments?|overlays?))?"
+    m = re.fullmatch(rf"(?:to\s+)?(\S+)\s+{env}", piece.strip(), re.IGNORECASE)
+    if m is None:
+        return None
+    old = list(re.finditer(rf"(\S+)(\s+){env}\b", prev.text, re.IGNORECASE))
+    if not old:
+        return None
+    last = old[-1]
+    span_start, span_end = last.span()
+    said = last.group(0)
+    said = said[: last.start(3) - span_start] + m.group(2) + said[last.end(3) - span_start :]
+    said = m.group(1) + said[last.end(1) - span_start :]
+    return prev.text[:span_start] + said + prev.text[span_end:]
 
 
 def _join(text: str, frag: Fragment) -> str:

@@ -24,7 +24,7 @@ from kubesmith.agent.offline.specs import (
 from kubesmith.agent.offline.text import FILLER, NUMBER, is_removal, to_int, unquote
 from kubesmith.kinds import KIND_ALIASES
 
-_VALUE = r"(\"[^\"]*\"|'[^']*'|[\w.\-/]*)"
+_VALUE = r"(\"[^\"]*\"|'[^']*'|[^\s,;]*)"
 _KEY = r"[A-Za-z0-9][\w./\-]*"
 _META_WORD = r"\b(?:labels?|labell?ed|annotations?|annotate[ds]?)\b"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import posixpath
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -86,8 +88,9 @@ class OfflinePlanner:
         for k in workspace.kustomizations:
             if k.is_overlay:
                 overlays.setdefault(k.name, []).append(k)
+        intent = _overlay_paths(intent, workspace, overlays)
         try:
-            clauses = parse_intent(intent, sorted(overlays))
+            clauses = parse_intent(intent, sorted(overlays), _names(workspace))
         except NotUnderstood as e:
             raise IntentNotUnderstood(not_understood(e.text, e.hint)) from e
         resolver = Resolver(workspace)
@@ -108,6 +111,7 @@ class OfflinePlanner:
                     key = kust.file if kust else None
                     dest = destinations.setdefault(key, Destination(workspace, kust))
                     plan = self._build(clause.spec, doc, container, dest, workspace)
+                    _refuse_out_of_range(plan.changes, clause.text)
                     plan.changes[:] = [_mark_unchanged(ch, dest) for ch in plan.changes]
                     dest.record(plan.changes)
                     per_dest.setdefault(key, []).extend(plan.changes)
@@ -235,3 +239,66 @@ def _mark_unchanged(
         return ch
     note = ch.note if "already" in ch.note else f"{ch.doc.ref} already has {ch.path} = {current}."
     return replace(ch, unchanged=True, note=note)
+
+
+_INT32_MAX = 2**31 - 1
+_PATH_ENV = re.compile(r"\b(in|for|on|to)\s+((?:\.{1,2}/)*[\w.-]+(?:/[\w.-]+)+/?)(?=\s|$|[,;])")
+
+
+def _overlay_paths(intent: str, ws: Workspace, overlays: dict[str, list[Kustomization]]) -> str:
+    """An environment given as a folder ("in ../overlays/prod", "in apps/cart/overlays/prod")
+    names that overlay: it becomes the overlay's name, and the only overlay of that name.
+
+    Raises:
+        ReferenceError_: no kustomization is in that folder.
+    """
+
+    def swap(m: re.Match[str]) -> str:
+        raw = m.group(2)
+        if raw.endswith((".yaml", ".yml", ".json")):
+            return m.group(0)  # a file, not an environment
+        folder = posixpath.normpath(raw).lstrip("./").strip("/")
+        while folder.startswith("../"):
+            folder = folder[3:]
+        found = [k for k in ws.kustomizations if k.dir == folder or k.dir.endswith("/" + folder)]
+        top = raw.lstrip("./").split("/", 1)[0] + "/"
+        folder_like = raw.startswith(".") or raw.endswith("/") or raw.count("/") > 1
+        folder_like = folder_like or any(f.startswith(top) for f in ws.files)
+        if not found and not folder_like:
+            return m.group(0)  # a kind/name reference ("svc/checkout"), not a folder
+        if len(found) != 1:
+            known = ", ".join(sorted(k.dir for k in ws.kustomizations if k.is_overlay)) or "none"
+            what = "no kustomization" if not found else "several kustomizations"
+            raise ReferenceError_(
+                f"{what} in {raw!r} (overlays: {known})", reference=raw,
+                candidates=[k.dir for k in found],
+            )  # fmt: skip
+        k = found[0]
+        overlays[k.name] = [k]
+        return f"{m.group(1)} {k.name}"
+
+    return _PATH_ENV.sub(swap, intent)
+
+
+def _refuse_out_of_range(changes: Sequence[object], clause: str) -> None:
+    """Kubernetes integer fields (replicas, ports, counts) are int32: a larger value is refused
+    here, with the clause, rather than left for the API server to reject."""
+    for ch in changes:
+        value = getattr(ch, "value", None)
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _INT32_MAX:
+            raise UsageError(
+                f"{value} is out of range for {getattr(ch, 'path', 'the field')} in "
+                f"{clause!r}: Kubernetes stores it as a 32-bit integer (at most {_INT32_MAX})"
+            )
+
+
+def _names(ws: Workspace) -> set[str]:
+    """Words that name something in ``ws``: resource names, namespaces, kind words."""
+    from kubesmith.kinds import KIND_ALIASES
+
+    out = {w.lower() for w in KIND_ALIASES}
+    for d in ws.resources:
+        out.add(d.ref.name.lower())
+        if d.ref.namespace:
+            out.add(d.ref.namespace.lower())
+    return out

@@ -1,0 +1,108 @@
+"""No clause dropped: every clause of an intent is planned, or the intent is not understood
+(exit 2, nothing written); several environments with several values in one sentence work."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kubesmith.agent.loop import Agent
+from kubesmith.agent.offline import OfflinePlanner
+from kubesmith.config import Settings
+from kubesmith.errors import IntentNotUnderstood, ReferenceError_, UsageError
+from kubesmith.model import ChangeSet, SetField
+from kubesmith.workspace import Workspace
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "manifests"
+MEMORY = "spec.template.spec.containers[name=cart].resources.limits.memory"
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    root = tmp_path_factory.mktemp("shop") / "repo"
+    shutil.copytree(EXAMPLE, root)
+    return Workspace.load(root)
+
+
+def edits(ws: Workspace, intent: str) -> list[tuple[str, str, Any]]:
+    plan = OfflinePlanner().plan(intent, ws)
+    return [(e.file or "", e.path, e.value) for e in plan.edits if isinstance(e, SetField)]
+
+
+def test_two_environments_with_two_values_in_one_sentence(shop: Workspace) -> None:
+    assert edits(shop, "set checkout replicas to 2 in staging and 3 in production") == [
+        ("overlays/staging/checkout-patch.yaml", "spec.replicas", 2),
+        ("overlays/prod/checkout-patch.yaml", "spec.replicas", 3),
+    ]
+    assert edits(shop, "scale checkout to 2 in staging and to 5 in prod") == [
+        ("overlays/staging/checkout-patch.yaml", "spec.replicas", 2),
+        ("overlays/prod/checkout-patch.yaml", "spec.replicas", 5),
+    ]
+
+
+@pytest.mark.parametrize(
+    "intent",
+    ["scale cart to 3 and frobnicate the cart", "scale cart to 3, then frobnicate it gently"],
+)
+def test_unknown_words_are_not_dropped(shop: Workspace, intent: str) -> None:
+    with pytest.raises(IntentNotUnderstood, match="frobnicate"):
+        OfflinePlanner().plan(intent, shop)
+
+
+def test_a_clause_that_only_adds_parameters_still_joins_the_previous(shop: Workspace) -> None:
+    plan = OfflinePlanner().plan("create a pdb for checkout, max unavailable 1", shop)
+    assert plan.edits
+
+
+def test_values_are_not_cut_at_a_hash(shop: Workspace) -> None:
+    with pytest.raises(UsageError, match="'x#y' is not a valid label value"):
+        OfflinePlanner().plan("add label team=x#y to cart", shop)
+    assert edits(shop, "annotate cart with note=a#b") == [
+        ("base/cart/deployment.yaml", "metadata.annotations.note", "a#b")
+    ]
+
+
+def test_an_environment_given_as_a_folder_is_that_overlay(shop: Workspace) -> None:
+    expected = [("overlays/prod/checkout-patch.yaml", "spec.replicas", 2)]
+    assert edits(shop, "scale checkout to 2 in ../overlays/prod") == expected
+    assert edits(shop, "scale checkout to 2 in overlays/prod/") == expected
+    with pytest.raises(ReferenceError_, match="no kustomization in 'overlays/qa'"):
+        OfflinePlanner().plan("scale checkout to 2 in overlays/qa", shop)
+
+
+@pytest.mark.parametrize(
+    "intent", ["scale checkout to 2147483648", "set checkout replicas to 99999999999"]
+)
+def test_values_beyond_int32_are_refused(shop: Workspace, intent: str) -> None:
+    with pytest.raises(UsageError, match="32-bit integer"):
+        OfflinePlanner().plan(intent, shop)
+
+
+class _Recorder:
+    name = "recorder"
+
+    def __init__(self) -> None:
+        self.intents: list[str] = []
+
+    def plan(self, intent: str, workspace: Any, **_: Any) -> ChangeSet:
+        self.intents.append(intent)
+        raise UsageError("recorded")
+
+
+def test_propose_keeps_lines_apart(make_repo: Any) -> None:
+    repo = make_repo({"a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"})
+    planner = _Recorder()
+    agent = Agent(repo=repo, settings=Settings(), planner=planner)
+    with pytest.raises(UsageError):
+        agent.propose("  scale checkout   to 3\n\n set the memory limit of cart to 256Mi  \n")
+    assert planner.intents == ["scale checkout to 3\nset the memory limit of cart to 256Mi"]
+
+
+def test_a_two_line_intent_is_two_requests(shop: Workspace) -> None:
+    assert edits(shop, "scale checkout to 3\nset the memory limit of cart to 256Mi") == [
+        ("base/checkout.yaml", "spec.replicas", 3),
+        ("base/cart/deployment.yaml", MEMORY, "256Mi"),
+    ]

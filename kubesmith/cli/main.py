@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "propose": "kubesmith.cli.propose",
     "chat": "kubesmith.cli.chat",
     "review": "kubesmith.cli.review",
+    "history": "kubesmith.cli.history",
     "validate": "kubesmith.cli.validate",
     "eval": "kubesmith.evals.command",
     "rules": "kubesmith.cli.rules",

@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING
 from kubesmith.bot import comments
 from kubesmith.bot.checkout import Checkout
 from kubesmith.bot.events import IssueCommentEvent, command_of
-from kubesmith.bot.pulls import checkout_pull, validate_pull
+from kubesmith.bot.pulls import checkout_pull, validate_limited, validate_pull
 from kubesmith.bot.queue import Job
-from kubesmith.bot.validation import PullTarget, base_settings, validate_checkout
+from kubesmith.bot.validation import PullTarget, base_settings
 from kubesmith.errors import UsageError
 from kubesmith.model import Proposal
 from kubesmith.tools.forges.body import read_metadata
@@ -65,14 +65,17 @@ def run_command(ctx: JobContext, job: Job, event: IssueCommentEvent) -> None:
 
 
 def _explain(ctx: JobContext, client: GitHubClient, target: PullTarget, job_id: int) -> str:
-    meta = read_metadata(target.body)
-    if meta and meta.get("proposal"):
+    meta = read_metadata(target.body) or {}
+    # Only a pull request the store says kubesmith opened is explained from its proposal: a
+    # metadata block pasted into a stranger's body must not show another proposal.
+    record = ctx.store.pull_request("github", target.repo, str(target.number))
+    if record and record.proposal_id == meta.get("proposal") and record.branch == target.head_ref:
         try:
-            return _explain_proposal(ctx.store.get_proposal(meta["proposal"]))
+            return _explain_proposal(ctx.store.get_proposal(record.proposal_id))
         except UsageError:
-            pass  # opened by another kubesmith with its own store: explain the findings instead
+            pass  # forgotten since: explain the findings instead
     with checkout_pull(ctx, client, target, job_id) as co:
-        verdict = validate_checkout(co, base_settings(co))
+        verdict = validate_limited(ctx, co)
     if not verdict.findings:
         return f"Nothing to explain: the {len(verdict.files)} changed manifest file(s) pass."
     lines = ["### What kubesmith found, and why it matters", ""]

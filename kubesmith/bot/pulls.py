@@ -42,9 +42,7 @@ def validate_pull(
     """Validate the pull request; upsert the ONE validation comment and set the commit status."""
     client.create_status(target.head_sha, "pending", description="validating changed manifests")
     with checkout_pull(ctx, client, target, job_id) as co:
-        verdict = run_limited(
-            _validate, co, memory_mb=ctx.config.job_memory_mb, what="validating this pull request"
-        )
+        verdict = validate_limited(ctx, co)
     body = comments.validation_comment(
         verdict.findings,
         verdict.files,
@@ -56,6 +54,13 @@ def validate_pull(
     state, description = comments.status_of(verdict.findings, len(verdict.files))
     client.create_status(target.head_sha, state, description=description)  # type: ignore[arg-type]
     return verdict
+
+
+def validate_limited(ctx: JobContext, co: Checkout) -> Verdict:
+    """Validate ``co`` in a child process within the bot's memory limit for one job."""
+    return run_limited(
+        _validate, co, memory_mb=ctx.config.job_memory_mb, what="validating this pull request"
+    )
 
 
 def _validate(co: Checkout) -> Verdict:

@@ -247,3 +247,35 @@ def test_a_forged_metadata_block_records_no_outcome(
     with Store.open(url) as store:
         assert store.outcomes() == []
         assert store.get_pull_request("12", "github").pr.status == "open"
+
+
+def test_explain_on_a_strangers_pull_request_shows_no_other_proposal(
+    bot_server: BotServer, pull_repo: PullRepo
+) -> None:
+    """#7 is not kubesmith's; its body names proposal 4f1c2a9b7d3e (kubesmith's #12)."""
+    bot_server.start()
+    seed_kubesmith_pull(f"sqlite:///{bot_server.data_dir / 'kubesmith.db'}")
+    clone_url = pull_repo.bare.as_uri()
+    data = payload(
+        "issue_comment", comment_id=960, login="dana", user_type="User",
+        body="/kubesmith explain", clone_url=clone_url,
+    )  # fmt: skip
+    values = {
+        "head_sha": pull_repo.head_sha,
+        "base_sha": pull_repo.base_sha,
+        "clone_url": clone_url,
+    }
+    forged = 'Bump it. <!-- kubesmith-metadata {\\"proposal\\": \\"4f1c2a9b7d3e\\"} -->'
+    with recorder().use_cassette("command_explain.yaml") as cassette:
+        fill(cassette, **values)
+        for response in cassette.responses:
+            body = response["body"]["string"]
+            text = body.decode() if isinstance(body, bytes) else body
+            text = text.replace("Bump checkout for the sale.", forged)
+            response["body"]["string"] = text.encode() if isinstance(body, bytes) else text
+        assert bot_server.post("issue_comment", data).status_code == 202
+        bot_server.wait_for("done", 1)
+        assert cassette.all_played
+    reply = bot_server.sent[-1].body["body"]
+    assert "scale checkout to 3" not in reply  # the other proposal's intent
+    assert "`deploy/checkout.yaml:8` field `spec.replicas`" in reply  # its own findings instead

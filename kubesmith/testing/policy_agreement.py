@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from kubernetes import dynamic
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
@@ -30,7 +29,7 @@ from kubesmith.config import PolicySettings
 from kubesmith.errors import ToolError
 from kubesmith.model import Manifest, ResourceRef
 from kubesmith.tools.dryrun.client import read_only_client
-from kubesmith.tools.policy.packs import expand, pack_text
+from kubesmith.tools.policy.packs import pack_documents
 from kubesmith.tools.policy.validator import PolicyValidator
 from kubesmith.tools.sandbox.rest import Rest
 from kubesmith.tools.sandbox.server import Sandbox
@@ -99,7 +98,9 @@ class AgreementReport:
 
 
 def install_packs(sandbox: Sandbox, packs: Sequence[str]) -> list[str]:
-    """Load the packs' policies, bindings and parameter objects into ``sandbox``.
+    """Load the packs' policies, bindings and parameter objects into ``sandbox``, as the offline
+    validator evaluates them (:func:`~kubesmith.tools.policy.packs.pack_documents`: PSS policies
+    at their version, baseline policies that pss-restricted replaces left out).
 
     Returns the names of the policies installed.
 
@@ -115,25 +116,24 @@ def install_packs(sandbox: Sandbox, packs: Sequence[str]) -> list[str]:
             raise ToolError(f"cannot create namespace {ns}: {resp.text[:300]}")
     names = []
     base = "/apis/admissionregistration.k8s.io/v1"
-    for pack in expand(list(packs)):
-        for doc in yaml.safe_load_all(pack_text(pack)):
-            if not isinstance(doc, dict):
-                continue
-            kind = doc.get("kind")
-            if kind == "ValidatingAdmissionPolicy":
-                path = f"{base}/validatingadmissionpolicies"
-                names.append(str(doc["metadata"]["name"]))
-            elif kind == "ValidatingAdmissionPolicyBinding":
-                path = f"{base}/validatingadmissionpolicybindings"
-            elif kind == "ConfigMap":
-                ns = doc["metadata"].get("namespace", "default")
-                path = f"/api/v1/namespaces/{ns}/configmaps"
-            else:
-                continue
-            body = _scoped(doc) if kind == "ValidatingAdmissionPolicyBinding" else doc
-            resp = rest.post(path, body)
-            if resp.status not in (201, 409):
-                raise ToolError(f"cannot install {kind} from pack {pack}: {resp.text[:300]}")
+    for pack, doc in pack_documents(list(packs)):
+        if not isinstance(doc, dict):
+            continue
+        kind = doc.get("kind")
+        if kind == "ValidatingAdmissionPolicy":
+            path = f"{base}/validatingadmissionpolicies"
+            names.append(str(doc["metadata"]["name"]))
+        elif kind == "ValidatingAdmissionPolicyBinding":
+            path = f"{base}/validatingadmissionpolicybindings"
+        elif kind == "ConfigMap":
+            ns = doc["metadata"].get("namespace", "default")
+            path = f"/api/v1/namespaces/{ns}/configmaps"
+        else:
+            continue
+        body = _scoped(doc) if kind == "ValidatingAdmissionPolicyBinding" else doc
+        resp = rest.post(path, body)
+        if resp.status not in (201, 409):
+            raise ToolError(f"cannot install {kind} from pack {pack}: {resp.text[:300]}")
     return names
 
 

@@ -112,7 +112,10 @@ def _propose(
     from kubesmith.agent.loop import Agent
     from kubesmith.tools.forges.github import GitHubForge
 
-    own = target.head_ref.startswith("kubesmith/") and read_metadata(target.body) is not None
+    # kubesmith's own pull request (by the store's record, not by anything in its body): the
+    # change is pushed onto its branch instead of opening another pull request.
+    record = ctx.store.pull_request("github", target.repo, str(target.number))
+    own = record is not None and record.branch == target.head_ref
     with checkout_pull(ctx, client, target, job_id) as co:
         settings = base_settings(co).merged(**{"forge.base_branch": target.head_ref})
         co.git("branch", "-f", target.head_ref, target.head_sha)
@@ -126,6 +129,7 @@ def _propose(
             planner=build_planner(settings.effective_planner, settings),
             validators=build_validators(settings, co.base),
             forge=None if own else forge,
+            store=ctx.store,  # the loop records the pull request it opens (outcomes need it)
         )
         try:
             proposal = agent.propose(intent, open_pr=not own)

@@ -60,6 +60,10 @@ def test_intent_in_a_comment_opens_a_pull_request_into_the_branch(
     reply = bot_server.sent[-1].body["body"]
     assert "pull/12" in reply
     assert "<!-- kubesmith:reply-960 -->" in reply
+    # The loop recorded the pull request it opened, so its outcome will be learned.
+    with Store.open(f"sqlite:///{bot_server.data_dir / 'kubesmith.db'}") as store:
+        record = store.pull_request("github", "acme/manifests", "12")
+    assert record is not None and record.branch.startswith("kubesmith/")
 
 
 def _kubesmith_body(proposal: str) -> str:
@@ -137,6 +141,9 @@ def test_intent_on_kubesmiths_own_pull_request_pushes_a_commit_onto_it(
     repo = make_pull_repo(make_repo, tmp_path, head_ref)
     before = repo.head_sha
     bot_server.start()
+    # kubesmith opened #7 from that branch: the store's record is what makes it "own".
+    seed_kubesmith_pull(f"sqlite:///{bot_server.data_dir / 'kubesmith.db'}", number=7,
+                        branch=head_ref)  # fmt: skip
     clone_url = repo.bare.as_uri()
     data = payload(
         "issue_comment", comment_id=960, login="dana", user_type="User",

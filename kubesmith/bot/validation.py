@@ -75,9 +75,13 @@ def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
     """Validate the manifests the pull request changed (and the builds that use them)."""
     from kubesmith.agent.factory import build_validators
     from kubesmith.agent.validation import validate
+    from kubesmith.agent.validation.files import refused_link
 
-    # Deleted files select the builds that used them too (there is nothing else to read).
-    changed = set(co.changed_files()) | _deleted(co)
+    # Deleted files select the builds that used them too (there is nothing else to read). A
+    # link the pull request adds is a finding, never read: the checkout holds it as a plain
+    # file with its target's path, which must not pass for a manifest either.
+    links = _links(co)
+    changed = (set(co.changed_files()) | _deleted(co)) - links
     with ExitStack() as stack:
         validators = build_validators(settings, co.base)
         if changed and settings.dry_run.mode != "off":
@@ -87,10 +91,29 @@ def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
             if dry_run is not None:
                 validators.append(dry_run)
         names = tuple(v.name for v in validators)
+        refused = tuple(refused_link(rel) for rel in sorted(links))
         if not changed:
-            return Verdict((), (), names)
+            return Verdict(tuple(sorted(links)), refused, names)
         report = validate(co.head, validators, settings, only=changed, base=co.base)
-    return Verdict(report.files, report.findings, names)
+    return Verdict((*report.files, *sorted(links)), (*refused, *report.findings), names)
+
+
+def _links(co: Checkout) -> set[str]:
+    """Symbolic links the pull request adds or changes (git mode 120000 at its head)."""
+    from kubesmith.reading import display_name
+
+    merge_base = co.git("merge-base", co.base_sha, co.head_sha).strip()
+    out = co.git(
+        "diff", "--raw", "--no-renames", "--diff-filter=ACMT", "-z", merge_base, co.head_sha,
+        errors="surrogateescape",
+    )  # fmt: skip
+    fields = out.split("\0")
+    links = set()
+    for meta, path in zip(fields[::2], fields[1::2], strict=False):
+        parts = meta.split()
+        if len(parts) >= 2 and parts[1] == "120000":
+            links.add(display_name(path))
+    return links
 
 
 def _deleted(co: Checkout) -> set[str]:

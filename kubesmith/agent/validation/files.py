@@ -101,6 +101,11 @@ def leaves_root(path: Path, root: Path) -> bool:
     return not _inside(target, root)
 
 
+def refused_link(rel: str, what: str = "file") -> Finding:
+    """The error finding for a link that leaves the repository (it is never read)."""
+    return _refused(rel, what)
+
+
 def _refused(rel: str, what: str = "file") -> Finding:
     return Finding(
         VALIDATOR, "error",

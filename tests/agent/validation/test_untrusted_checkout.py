@@ -105,12 +105,20 @@ def test_the_bot_refuses_links_a_pull_request_adds(
     secret = tmp_path / "secret.yaml"
     secret.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {SECRET}\n")
     repo = make_repo({"README.md": "manifests\n"})
-    co = pull_request(
-        repo, {}, {"passwd.yaml": "/etc/passwd", "deploy/app.yaml": "../../secret.yaml"}
-    )
+    links = {"passwd.yaml": "/etc/passwd", "deploy/app.yaml": "../../secret.yaml"}
+    co = pull_request(repo, {}, links)
     verdict = validate_checkout(co, SETTINGS)
     assert {(f.file, f.rule) for f in verdict.findings if f.severity == "error"} == {
         ("deploy/app.yaml", "symlink-outside"),
         ("passwd.yaml", "symlink-outside"),
     }
     assert not any(SECRET in f.message or "root:" in f.message for f in verdict.findings)
+    # The bot checks out with core.symlinks=false: a link is a plain file holding its target.
+    for rel, target in links.items():
+        (repo / rel).unlink()
+        (repo / rel).write_text(target)
+    again = validate_checkout(co, SETTINGS)
+    assert {(f.file, f.rule) for f in again.findings if f.severity == "error"} == {
+        ("deploy/app.yaml", "symlink-outside"),
+        ("passwd.yaml", "symlink-outside"),
+    }

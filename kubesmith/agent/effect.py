@@ -34,7 +34,7 @@ from kubesmith.agent.effect_render import (
     render_tree,
     rendered_diff_text,
 )
-from kubesmith.model import Change, Finding, format_path, parse_path
+from kubesmith.model import Change, Finding, Match, format_path, parse_path
 
 if TYPE_CHECKING:
     from kubesmith.workspace import Workspace
@@ -318,7 +318,13 @@ def _unexplained(d: Delta, env: str) -> Finding:
 
 
 def _canon(o: Deployed, c: Change) -> Leaf:
-    return canonical(o.obj, parse_path(c.path)) if c.path else ()
+    """The change's path in ``o``, up to the list item it selects: setting one field of a new
+    item (``env[name=X].value``) also makes the item's key (``env[name=X].name``)."""
+    if not c.path:
+        return ()
+    path = canonical(o.obj, parse_path(c.path))
+    last = max((i for i, seg in enumerate(path) if isinstance(seg, Match)), default=-1)
+    return path[: last + 1] if last >= 0 else path
 
 
 def _related(a: Leaf, b: Leaf) -> bool:

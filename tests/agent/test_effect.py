@@ -218,3 +218,45 @@ def test_plain_files_and_the_rendered_diff_in_json(make_repo: Callable[..., Path
     data = json.loads(result.stdout)
     assert data["rendered_diff"] == "# cart.yaml\n  Deployment/cart spec.replicas: 1 → 3"
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_rendered_change_no_edit_explains_is_an_error() -> None:
+    # The judge alone (no kustomize): a replacement or transformer changed another object.
+    from kubesmith.agent.effect import judge
+    from kubesmith.agent.effect_render import Deployed, Environment, Source
+    from kubesmith.model import Change
+
+    class Doc:
+        def __init__(self, obj: dict[str, object]) -> None:
+            self.obj, self.line = obj, 1
+
+        def line_of(self, _: object) -> int:
+            return 1
+
+    def env(cm: str, app_env: str) -> Environment:
+        cm_obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"},
+                  "data": {"A": cm}}  # fmt: skip
+        dep = {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "d"},
+               "spec": {"note": app_env}}  # fmt: skip
+        return Environment("overlays/prod", ("overlays/prod/kustomization.yaml",), (
+            Deployed("overlays/prod", ("ConfigMap", "", "c"), cm_obj,
+                     (Source("base/c.yaml", "ConfigMap", "c", Doc(cm_obj)),)),
+            Deployed("overlays/prod", ("Deployment", "", "d"), dep,
+                     (Source("base/d.yaml", "Deployment", "d", Doc(dep)),)),
+        ))  # fmt: skip
+
+    change = Change("base/c.yaml", ResourceRef("v1", "ConfigMap", "c"), "set", "data.A", "1", "2")
+    explained = judge(
+        [change], {"overlays/prod": env("1", "x")}, {"overlays/prod": env("2", "x")}, set()
+    )
+    assert explained.findings == ()
+    assert explained.rendered_diff == '# overlays/prod\n  ConfigMap/c data.A: "1" → "2"'
+    more = judge(
+        [change], {"overlays/prod": env("1", "x")}, {"overlays/prod": env("2", "y")}, set()
+    )
+    assert [(f.severity, f.rule) for f in more.findings] == [("error", "unexplained")]
+    assert "Deployment/d spec.note" in more.findings[0].message
+    missing = judge(
+        [change], {"overlays/prod": env("1", "x")}, {"overlays/prod": env("1", "x")}, set()
+    )
+    assert [(f.severity, f.rule) for f in missing.findings] == [("error", "not-shown")]

@@ -99,13 +99,13 @@ def parse_image(s: Scan, prev: Clause | None, kinds: frozenset[str]) -> Spec | s
     del prev
     keyword = s.find(r"\b(?:image|tag|version)\b")
     verb = s.find(
-        r"^\s*(?:bump|upgrade|downgrade|deploy|roll\s*out|rollout|roll\s*back|rollback|revert|pin|update|release|ship)\b"
+        r"^\s*(?:bump|upgrade|downgrade|deploy|roll\s*out|rollout|roll\s*back|rollback|roll|revert|pin|update|release|ship)\b"
     )
     images = _image_tokens(s, kinds)
     if not keyword and not (verb and (images or s.find(rf"\b{_VERSION}\b"))):
         return None
     s.take(
-        r"^\s*(?:bump|upgrade|downgrade|deploy|roll\s*out|rollout|roll\s*back|rollback|revert|pin|update|release|ship)\b"
+        r"^\s*(?:bump|upgrade|downgrade|deploy|roll\s*out|rollout|roll\s*back|rollback|roll|revert|pin|update|release|ship)\b"
     )
     if images:
         first = images[0]

@@ -15,6 +15,7 @@ REMOVE_VERBS = frozenset({"remove", "delete", "drop", "unset", "clear", "strip",
 VERBS = frozenset(
     {
         "set",
+        "roll",
         "change",
         "update",
         "make",

@@ -16,7 +16,7 @@ from rich.table import Table
 from kubesmith.errors import UsageError
 from kubesmith.terminal import console, err_console, handle_errors, output_option, print_json
 
-SUITES = ("builtin", "cloudeval", "k8s-ai-bench", "feedback", "reviewers", "all")
+SUITES = ("builtin", "cloudeval", "k8s-ai-bench", "paraphrase", "feedback", "reviewers", "all")
 
 
 def _tasks(suite: str, task_file: Path | None) -> list[Any]:
@@ -99,7 +99,8 @@ def command(
     """Run an eval suite and write results.jsonl, report.md and a success-vs-cost chart.
 
     \b
-    Suites: builtin (tasks over examples/manifests), cloudeval (CloudEval-YAML's modify
+    Suites: builtin (tasks over examples/manifests), paraphrase (one request phrased many
+    ways, over five repository styles), cloudeval (CloudEval-YAML's modify
     problems), k8s-ai-bench (its manifest-changing prompts), feedback (a simulated reviewer,
     measuring learning), reviewers (reading conventions from 245 reviewer comments; --planner
     llm reads them with the model), all. Each task runs in its own temporary git repository; a

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from kubesmith.evals.cloudeval import cloudeval_tasks
 from kubesmith.evals.k8sbench import k8s_ai_bench_tasks
+from kubesmith.evals.paraphrase import paraphrase_tasks
 from kubesmith.evals.tasks import Task, builtin_tasks
 
 
@@ -20,4 +21,5 @@ def suite_loaders() -> dict[str, Callable[[], list[Task]]]:
         "builtin": builtin_tasks,
         "cloudeval": cloudeval_tasks,
         "k8s-ai-bench": k8s_ai_bench_tasks,
+        "paraphrase": paraphrase_tasks,
     }

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "feedback": "kubesmith.cli.feedback",
     "sandbox": "kubesmith.cli.sandbox",
     "bot": "kubesmith.bot.command",
+    "mcp": "kubesmith.mcp.command",
     "tools": "kubesmith.cli.tools",
     "doctor": "kubesmith.cli.doctor",
 }

@@ -145,6 +145,10 @@ def score_task(task: Task, repo: Path, config: RunConfig) -> dict[str, Any]:
         "side_edits": sides[:10],
         "valid": valid,
         "blocked": proposal.blocked,
+        # effect proof (kubesmith.agent.effect): an edit that does not show where it is deployed
+        "effect_errors": sum(
+            f.validator == "effect" and f.severity == "error" for f in proposal.findings
+        ),
         "iterations": proposal.iterations,
         "tokens_in": proposal.usage.tokens_in,
         "tokens_out": proposal.usage.tokens_out,

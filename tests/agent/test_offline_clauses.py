@@ -106,3 +106,24 @@ def test_a_two_line_intent_is_two_requests(shop: Workspace) -> None:
         ("base/checkout.yaml", "spec.replicas", 3),
         ("base/cart/deployment.yaml", MEMORY, "256Mi"),
     ]
+
+
+def test_a_custom_resource_is_named_by_its_crd_kind(tmp_path: Path) -> None:
+    crd = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets, singular: widget, shortNames: [wd]}
+  scope: Namespaced
+  versions: [{name: v1, served: true, storage: true}]
+"""
+    widget = (
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: gizmo\nspec:\n  size: 3\n"
+    )
+    (tmp_path / "crd.yaml").write_text(crd)
+    (tmp_path / "widget.yaml").write_text(widget)
+    ws = Workspace.load(tmp_path)
+    for ref in ("widget/gizmo", "Widget/gizmo", "wd/gizmo", "widgets/gizmo"):
+        assert edits(ws, f"set spec.size of {ref} to 5") == [("widget.yaml", "spec.size", 5)]

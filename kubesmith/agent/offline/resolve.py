@@ -50,6 +50,10 @@ class Resolver:
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self._names: list[str] | None = None
+        self.kind_words = {**_repository_kinds(ws), **KIND_ALIASES}
+        """Kind words: the built-in ones, and every kind the repository holds or defines (a
+        CRD's kind, plural, singular and short names), so ``widget/gizmo`` names a custom
+        resource."""
 
     def all_names(self) -> list[str]:
         """Every resource name (computed once, only when an error needs suggestions)."""
@@ -94,17 +98,17 @@ class Resolver:
             low = tok.lower()
             if low in _ALL:
                 plural = True
-            elif low in KIND_ALIASES:
-                kinds.add(KIND_ALIASES[low])
+            elif low in self.kind_words:
+                kinds.add(self.kind_words[low])
                 plural = plural or low in PLURAL_KIND_WORDS
             elif low in GENERIC_WORKLOAD_WORDS:
                 kinds.update(WORKLOAD_KINDS)
                 plural = plural or low in PLURAL_KIND_WORDS
             elif low.endswith((".yaml", ".yml")):
                 files.append(tok)
-            elif "/" in tok and tok.split("/", 1)[0].lower() in KIND_ALIASES:
+            elif "/" in tok and tok.split("/", 1)[0].lower() in self.kind_words:
                 kind, name = tok.split("/", 1)
-                kinds.add(KIND_ALIASES[kind.lower()])
+                kinds.add(self.kind_words[kind.lower()])
                 names.append(name)
             elif "=" in tok:
                 key, _, value = tok.partition("=")
@@ -312,3 +316,25 @@ def pick_containers(doc: Document, wanted: str | None, many_ok: bool = False) ->
             candidates=names,
         )
     return [wanted]
+
+
+def _repository_kinds(ws: Workspace) -> dict[str, str]:
+    """Words for the kinds in ``ws``: each kind lowercased and plural, and what its CRD calls it."""
+    out: dict[str, str] = {}
+    for d in ws.resources:
+        kind = d.ref.kind
+        out.setdefault(kind.lower(), kind)
+        out.setdefault(kind.lower() + "s", kind)
+        if kind == "CustomResourceDefinition":
+            names = (d.obj.get("spec") or {}).get("names") or {}
+            crd_kind = names.get("kind")
+            if isinstance(crd_kind, str) and crd_kind:
+                words = [
+                    names.get("plural"),
+                    names.get("singular"),
+                    *(names.get("shortNames") or []),
+                ]
+                for w in [crd_kind, *words]:
+                    if isinstance(w, str) and w:
+                        out.setdefault(w.lower(), crd_kind)
+    return out

@@ -13,8 +13,8 @@ kubesmith's own errors come back as tool errors carrying their message; anything
 SDK's generic tool error — never a traceback.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the SDK evaluates the tools' signatures, and
+# open_pr's names a local resolver (Resolve(confirm)), which only an evaluated annotation holds.
 import functools
 from collections.abc import Callable
 from importlib import resources as package_data

@@ -127,3 +127,17 @@ spec:
     ws = Workspace.load(tmp_path)
     for ref in ("widget/gizmo", "Widget/gizmo", "wd/gizmo", "widgets/gizmo"):
         assert edits(ws, f"set spec.size of {ref} to 5") == [("widget.yaml", "spec.size", 5)]
+
+
+@pytest.mark.parametrize(
+    ("intent", "path", "value"),
+    [
+        ("quadruple cart", "spec.replicas", 8),
+        ("roll cart to 1.4.0", "spec.template.spec.containers[name=cart].image", None),
+        ("switch cart from 1.0 to 1.4.0", "spec.template.spec.containers[name=cart].image", None),
+    ],
+)
+def test_verbs_people_use(shop: Workspace, intent: str, path: str, value: Any) -> None:
+    ((file, got_path, got),) = edits(shop, intent)
+    assert (file, got_path) == ("base/cart/deployment.yaml", path)
+    assert got == value if value is not None else str(got).endswith(":1.4.0")

@@ -42,11 +42,15 @@ _INSTANCES = r"(?:replicas?|instances?|copies|pods?)"
 def parse_scale(s: Scan, prev: Clause | None) -> Spec | str | None:
     """``scale checkout to 3``, ``increase checkout replicas by 2``, ``double cart``."""
     del prev
-    if not s.find(r"\b(?:scal(?:e|ed|ing)|replicas?|replica count|double|halve|triple)\b"):
+    if not s.find(
+        r"\b(?:scal(?:e|ed|ing)|replicas?|replica count|double|halve|triple|quadruple)\b"
+    ):
         return None
     if s.find(_RESOURCE_WORDS + r"|\b(?:limits?|requests?|min(?:imum)?|max(?:imum)?)\b"):
         return None
-    for word, factor in (("double|twice", 2.0), ("triple", 3.0), ("halve|half", 0.5)):
+    for word, factor in (
+        ("double|twice", 2.0), ("triple", 3.0), ("quadruple", 4.0), ("halve|half", 0.5)
+    ):  # fmt: skip
         if s.take(rf"\b(?:{word})\b(?:\s+the)?"):
             s.take_all(rf"\b(?:replica count|{_INSTANCES}|number of|scale)\b")
             return Scale("mul", factor)
@@ -99,13 +103,13 @@ def parse_image(s: Scan, prev: Clause | None, kinds: frozenset[str]) -> Spec | s
     del prev
     keyword = s.find(r"\b(?:image|tag|version)\b")
     verb = s.find(
-        r"^\s*(?:bump|upgrade|downgrade|deploy|roll\s*out|rollout|roll\s*back|rollback|roll|revert|pin|update|release|ship)\b"
+        r"^\s*(?:bump|upgrade|downgrade|deploy|roll\s*out|rollout|roll\s*back|rollback|roll|switch|revert|pin|update|release|ship)\b"
     )
     images = _image_tokens(s, kinds)
     if not keyword and not (verb and (images or s.find(rf"\b{_VERSION}\b"))):
         return None
     s.take(
-        r"^\s*(?:bump|upgrade|downgrade|deploy|roll\s*out|rollout|roll\s*back|rollback|roll|revert|pin|update|release|ship)\b"
+        r"^\s*(?:bump|upgrade|downgrade|deploy|roll\s*out|rollout|roll\s*back|rollback|roll|switch|revert|pin|update|release|ship)\b"
     )
     if images:
         first = images[0]
@@ -117,6 +121,7 @@ def parse_image(s: Scan, prev: Clause | None, kinds: frozenset[str]) -> Spec | s
     ):
         return Image(tag=m.group(1))
     s.take_all(r"\b(?:image\s+)?(?:tag|version)s?\b|\bimage\b")
+    s.take(rf"\bfrom\s+(?:version\s+)?{_VERSION}\s+(?=to\b)")  # "switch X from 1.0 to 1.1"
     if m := s.take(rf"\bto\s+(?:version\s+)?({_VERSION})(?![\w./:-])"):
         return Image(tag=m.group(1))
     if m := s.take(r"(?<![\w./:-])(v?\d+\.\d+(?:\.\d+)*(?:[-+][\w.\-+]*)?)(?![\w./:-])"):

@@ -45,6 +45,8 @@ VERBS = frozenset(
         "double",
         "halve",
         "triple",
+        "quadruple",
+        "switch",
         "limit",
         "request",
         "run",

@@ -58,14 +58,14 @@ def test_a_later_edit_to_the_same_field_replaces_the_earlier_one() -> None:
 @pytest.mark.slow
 def test_conversation_refines_one_change_then_opens_a_pr(example_repo: Path) -> None:
     session = ChatSession(open_agent(example_repo, planner="offline"))
-    first = session.turn("scale checkout to 3")
+    first = session.turn("scale payments to 3")
     assert [c.new for c in first.changes] == [3]
     second = session.turn("set its memory limit to 512Mi")  # no resource named: the focus is used
     assert {c.path for c in second.changes} == {
         "spec.replicas",
-        "spec.template.spec.containers[name=checkout].resources.limits.memory",
+        "spec.template.spec.containers[name=payments].resources.limits.memory",
     }
-    session.turn("scale checkout to 4")
+    session.turn("scale payments to 4")
     assert sorted(str(c.new) for c in session.changes) == ["4", "512Mi"]
     assert session.undo()
     assert sorted(str(c.new) for c in session.changes) == ["3", "512Mi"]
@@ -75,8 +75,8 @@ def test_conversation_refines_one_change_then_opens_a_pr(example_repo: Path) -> 
     assert git(example_repo, "branch").strip() == "* main"  # nothing written before /pr
     proposal = session.open_pr()
     assert proposal.pr is not None and proposal.branch
-    assert proposal.intent == "scale checkout to 3; set its memory limit to 512Mi"
-    shown = git(example_repo, "show", f"{proposal.branch}:base/checkout.yaml")
+    assert proposal.intent == "scale payments to 3; set its memory limit to 512Mi"
+    shown = git(example_repo, "show", f"{proposal.branch}:base/payments.yaml")
     assert "replicas: 3" in shown and "memory: 512Mi" in shown
     assert session.changes == [] and session.turns == []
     with pytest.raises(UsageError, match="nothing to propose"):

@@ -21,6 +21,7 @@ from kubesmith.agent.attempt import Attempt, merge_edits
 from kubesmith.agent.effect import prove as prove_effect
 from kubesmith.agent.learning import apply_rules, check_not_rejected, open_twin, plan_context
 from kubesmith.agent.planner import PlanContext, Planner
+from kubesmith.agent.rollback import is_rollback, plan_rollback
 from kubesmith.agent.validation import validate_change
 from kubesmith.config import Settings, load_settings
 from kubesmith.errors import EditRejected, UsageError
@@ -266,7 +267,12 @@ class Agent:
         context: PlanContext | None = None,
     ) -> ChangeSet:
         """Step *plan*: the planner's edits for ``intent`` (a repair round passes the previous
-        attempt and its findings)."""
+        attempt and its findings). A rollback intent ("revert PR 42", "put checkout back as it
+        was at v1.2") is planned from git history first (:mod:`kubesmith.agent.rollback`)."""
+        if is_rollback(intent):
+            rollback = plan_rollback(intent, base.git.root, base.sha, base.workspace, self.store)
+            if rollback is not None:
+                return rollback
         return self.planner.plan(
             intent, base.workspace, findings=findings, previous=previous, context=context
         )

@@ -54,7 +54,7 @@ async def _run(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
 
 
 def intent_guide() -> str:
-    """The intent guide (docs/intents.md, shipped as package data)."""
+    """The intent guide: docs/intents.md, shipped as package data through a link to it."""
     return package_data.files("kubesmith.mcp").joinpath("intents.md").read_text(encoding="utf-8")
 
 

@@ -141,3 +141,25 @@ def test_verbs_people_use(shop: Workspace, intent: str, path: str, value: Any) -
     ((file, got_path, got),) = edits(shop, intent)
     assert (file, got_path) == ("base/cart/deployment.yaml", path)
     assert got == value if value is not None else str(got).endswith(":1.4.0")
+
+
+def test_a_service_type_change_edits_the_existing_service(tmp_path: Path) -> None:
+    (tmp_path / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+        "      labels: {app: web}\n    spec:\n      containers:\n"
+        "        - {name: web, image: nginx, ports: [{containerPort: 8080}]}\n"
+    )
+    (tmp_path / "svc.yaml").write_text(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  type: NodePort\n"
+        "  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n"
+    )
+    ws = Workspace.load(tmp_path)
+    for intent in (
+        "make the web service a LoadBalancer instead of NodePort",
+        "expose web as a LoadBalancer",
+    ):
+        plan = OfflinePlanner().plan(intent, ws)
+        assert [(type(e).__name__, e.file, getattr(e, "path", None)) for e in plan.edits] == [
+            ("SetField", "svc.yaml", "spec.type")
+        ]

@@ -265,18 +265,35 @@ def test_expose_adds_a_port_to_the_existing_service(shop: Workspace) -> None:
     ]
 
 
-def test_expose_creates_a_service_in_the_workload_file(shop: Workspace) -> None:
+def test_expose_as_a_type_changes_the_service_that_selects_the_workload(shop: Workspace) -> None:
+    # Never a second Service next to the one that selects the pods (issue 15).
     cs = OfflinePlanner().plan("expose catalog port 8080 as 80 as a LoadBalancer", shop)
+    assert [(type(e).__name__, e.file, getattr(e, "path", None)) for e in cs.edits] == [
+        ("SetField", CATALOG, "spec.type")
+    ]
+    assert isinstance(cs.edits[0], SetField) and cs.edits[0].value == "LoadBalancer"
+
+
+def test_expose_creates_a_service_when_none_selects_the_workload(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n"
+        "  selector:\n    matchLabels: {app: api}\n  template:\n    metadata:\n"
+        "      labels: {app: api}\n    spec:\n      containers:\n"
+        "        - {name: api, image: api, ports: [{name: http, containerPort: 8080}]}\n"
+    )
+    cs = OfflinePlanner().plan(
+        "expose api port 8080 as 80 as a LoadBalancer", Workspace.load(tmp_path)
+    )
     (add,) = cs.edits
     assert isinstance(add, AddResource)
-    assert add.file == CATALOG
+    assert add.file == "api.yaml"
     assert add.manifest == {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": "catalog-loadbalancer", "labels": {"app": "catalog"}},
+        "metadata": {"name": "api"},
         "spec": {
             "type": "LoadBalancer",
-            "selector": {"app": "catalog"},
+            "selector": {"app": "api"},
             "ports": [{"name": "http", "port": 80, "targetPort": "http"}],
         },
     }

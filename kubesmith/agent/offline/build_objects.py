@@ -158,12 +158,22 @@ def build_expose(
         for s in ws.find(kind="Service", namespace=doc.ref.namespace)
         if s.overlay in (doc.overlay, env) and _selects(s.obj.get("spec", {}).get("selector"), pods)
     ]
-    if services and spec.type is None:
+    if services and spec.type != "Headless":
+        # "make the web service a LoadBalancer": the Service that selects the pods changes
+        # type; another Service is never created next to it.
         svc = services[0]
+        current = (view(svc).get("spec") or {}).get("type") or "ClusterIP"
+        if spec.type is not None and current != spec.type:
+            note = f"Change {svc.ref} from {current} to {spec.type}."
+            plan.changes.append(FieldChange(svc, "spec.type", spec.type, note=note))
         ports = [p for p in svc.obj.get("spec", {}).get("ports") or [] if isinstance(p, dict)]
         for entry in wanted:
             if any(p.get("port") == entry["port"] for p in ports):
                 continue
+            if spec.type is not None and any(
+                p.get("targetPort", p.get("port")) == entry["targetPort"] for p in ports
+            ):
+                continue  # a type change: the pods' port is already reached
             names = {p.get("name") for p in ports}
             if entry["name"] in names:
                 entry["name"] = f"port-{entry['port']}"
@@ -171,8 +181,9 @@ def build_expose(
             plan.changes.append(FieldChange(svc, f"spec.ports[{len(ports)}]", entry, note=note))
             ports.append(entry)
         if not plan.changes:
+            kind = f" as a {spec.type}" if spec.type else ""
             raise UsageError(
-                f"{describe(svc)} already exposes {', '.join(str(e['port']) for e in wanted)}"
+                f"{describe(svc)} already exposes {', '.join(str(e['port']) for e in wanted)}{kind}"
             )
         return plan
     taken = {d.ref.name for d in ws.find(kind="Service", name=doc.ref.name)}

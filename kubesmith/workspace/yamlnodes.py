@@ -30,7 +30,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.resolver import Resolver
 
 from kubesmith.errors import ManifestError, ManifestRefused
-from kubesmith.reading import CONSTRUCTOR_ERRORS, Limits, check_node, current
+from kubesmith.reading import CONSTRUCTOR_ERRORS, Limits, check_node, current, goyaml
 
 _T = "tag:yaml.org,2002:"
 _STR, _INT, _FLOAT, _BOOL, _NULL = (_T + s for s in ("str", "int", "float", "bool", "null"))
@@ -270,7 +270,7 @@ class _Builder:
         if cls is ScalarNode:
             try:
                 result = scalar_value(node)  # type: ignore[arg-type]
-            except CONSTRUCTOR_ERRORS as e:
+            except (yaml.YAMLError, *CONSTRUCTOR_ERRORS) as e:
                 # PyYAML's constructors raise these for tags they cannot read (``!!int 0x``).
                 raise ManifestError(
                     f"a {node.tag.rsplit(':', 1)[-1]} value that cannot be read: {node.value!r}",
@@ -297,11 +297,13 @@ class _Builder:
         fast = self.memo is None  # no anchors: plain string scalars can skip build()
         for key_node, value_node in node.value:
             tag = key_node.tag
-            if fast and tag == _STR and key_node.__class__ is ScalarNode:
+            if fast and tag == _STR and key_node.__class__ is ScalarNode and _is_text(key_node):
                 key: Any = key_node.value
             elif tag == _MERGE:
                 merged.append(self.build(value_node))
                 continue
+            elif key_node.__class__ is ScalarNode:
+                key = self._key(key_node)
             else:
                 key = self.build(key_node)
             if isinstance(key, (dict, list)):
@@ -312,7 +314,12 @@ class _Builder:
                 )
             if key in result:
                 self.dup_nodes.append((node, key, key_node))
-            if fast and value_node.tag == _STR and value_node.__class__ is ScalarNode:
+            if (
+                fast
+                and value_node.tag == _STR
+                and value_node.__class__ is ScalarNode
+                and _is_text(value_node)
+            ):
                 result[key] = value_node.value
             else:
                 result[key] = self.build(value_node)
@@ -324,24 +331,38 @@ class _Builder:
         return result
 
 
+    def _key(self, node: ScalarNode) -> Any:
+        self.build(node)  # an explicitly tagged key that cannot be read is an error
+        return key_value(node)
+
+
 _RECURSING = object()
 
 
+def _is_text(node: ScalarNode) -> bool:
+    """A ``str``-tagged scalar whose value is its text: quoted, or plain text go-yaml does not
+    read as a word or a number (``y`` and ``1e3`` are not)."""
+    return bool(node.style) or goyaml.plain_is_text(node.value)
+
+
 def scalar_value(node: ScalarNode) -> Any:
-    """The plain value of a scalar node, typed by its resolved tag (timestamps stay strings)."""
-    tag = node.tag
-    if tag == _STR:
+    """The value of a scalar node as kubectl reads it (:mod:`kubesmith.reading.goyaml`:
+    ``y`` is true, ``12:30`` text, timestamps stay strings), so every validator judges what
+    the API server would receive.
+
+    Raises:
+        yaml.constructor.ConstructorError: an explicitly tagged value that cannot be read.
+    """
+    if node.tag == _STR and _is_text(node):
         return node.value
-    if tag == _INT:
-        value = node.value
-        return int(value) if value.isdigit() else _SC.construct_yaml_int(node)
-    if tag == _NULL:
-        return None
-    if tag == _BOOL:
-        return _SC.construct_yaml_bool(node)
-    if tag == _FLOAT:
-        return _SC.construct_yaml_float(node)
-    return node.value
+    return goyaml.scalar_value(node)
+
+
+def key_value(node: ScalarNode) -> Any:
+    """A mapping key as written: its text (``5:`` is ``"5"``, as kubectl has it; a null key
+    stays None). Paths name keys as written, so ``y:`` stays ``"y"`` here although kubectl
+    sends ``"true"`` (``tools.schema.located`` documents carry kubectl's key)."""
+    return None if node.tag == _NULL else node.value
 
 
 def _path_to(root: Node, target: Node) -> tuple[Any, ...]:
@@ -357,7 +378,7 @@ def _path_to(root: Node, target: Node) -> tuple[Any, ...]:
         seen.add(id(node))
         if isinstance(node, MappingNode):
             for k, v in node.value:
-                key = scalar_value(k) if isinstance(k, ScalarNode) else "?"
+                key = key_value(k) if isinstance(k, ScalarNode) else "?"
                 stack.append((v, (*path, key)))
         elif isinstance(node, SequenceNode):
             stack.extend((v, (*path, i)) for i, v in enumerate(node.value))

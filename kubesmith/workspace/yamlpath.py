@@ -16,7 +16,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from kubesmith.errors import ManifestError
 from kubesmith.model import Match, PathSegment, format_path
 from kubesmith.workspace import yamldata as D
-from kubesmith.workspace.yamlnodes import scalar_value
+from kubesmith.workspace.yamlnodes import key_value, scalar_value
 
 _MERGE = "tag:yaml.org,2002:merge"
 
@@ -35,7 +35,7 @@ class Step:
 def _key_is(node: Node, seg: PathSegment) -> bool:
     if not isinstance(node, ScalarNode) or node.tag == _MERGE:
         return False
-    value = scalar_value(node)
+    value = key_value(node)
     return type(value) is type(seg) and bool(value == seg)
 
 

@@ -17,7 +17,8 @@ import yaml
 
 from kubesmith.errors import ManifestError
 from kubesmith.model import Match, PathSegment, ResourceRef, format_path, parse_path
-from kubesmith.reading import SAFE_LOADER, compose_documents, construct
+from kubesmith.reading import SAFE_LOADER, compose_documents
+from kubesmith.reading.goyaml import wire_value
 
 _Loader: type[Any] = SAFE_LOADER
 
@@ -164,7 +165,10 @@ def expanded_size_exceeds(obj: Any, limit: int = MAX_NODES) -> bool:
     return False
 
 
-_construct = construct
+def _construct(node: yaml.Node | None) -> Any:
+    """The document's value as kubectl reads it (go-yaml v2: ``hostNetwork: y`` is true), so
+    the policies and the dry-run judge what the API server would receive."""
+    return wire_value(node, strict=False)
 
 
 def parse_documents(

@@ -334,3 +334,39 @@ def test_without_the_cel_engine_policy_checks_are_skipped_with_a_warning(
         "warning policy-engine policy checks skipped: policy evaluation needs cel-expr-python: "
         "pip install 'kubesmith[policy]'"
     ]
+
+
+KUBECTL_SCALARS = """\
+apiVersion: v1
+kind: Pod
+metadata:
+  name: scalars
+  annotations:
+    at: 12:30
+spec:
+  hostNetwork: y
+  hostPID: n
+  containers:
+  - name: c
+    image: registry.example.com/c:1.0
+    securityContext:
+      privileged: Y
+"""
+
+
+def test_policies_judge_yaml_as_kubectl_reads_it(make_repo: Callable[..., Path]) -> None:
+    """``y``/``Y`` are true and ``n`` false to kubectl (go-yaml v2), strings to PyYAML: a
+    privileged pod on the host network passed pss-baseline's privileged check, and
+    ``hostPID: n`` was flagged (the sandbox's PodSecurity agrees: test_pss_agreement)."""
+    from kubesmith.tools.schema.located import parse_documents
+
+    repo = make_repo(files={"pod.yaml": KUBECTL_SCALARS})
+    validator = PolicyValidator(PolicySettings(packs=("pss-baseline",)), repo)
+    located = parse_documents(KUBECTL_SCALARS, "pod.yaml")
+    for docs in (Workspace.load(repo).documents, located):
+        assert docs[0].obj["metadata"]["annotations"]["at"] == "12:30"  # text, not 750
+        findings = validator.validate(docs)
+        assert sorted((f.rule, f.line) for f in findings) == [
+            ("pss-baseline-host-namespaces/0", 8),
+            ("pss-baseline-privileged/0", 14),
+        ]

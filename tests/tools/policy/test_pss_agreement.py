@@ -32,6 +32,7 @@ from tests.tools.policy.psa_server import (
     as_workload,
     compare,
     label_namespaces,
+    namespace,
     server_minor,
 )
 from tests.tools.test_sandbox import needs_binaries
@@ -125,3 +126,73 @@ def test_corpora_agree(server: tuple[Sandbox, int], offline: Offline) -> None:
     assert len(report.compared) > 0.5 * len(report.verdicts)
     denied = [v for v in report.compared if v.server_denied]
     assert denied and len(denied) < len(report.compared)
+
+
+# Plain scalars go-yaml v2 (the API server's YAML decoder, sigs.k8s.io/yaml) and PyYAML read
+# differently: the packs must judge what the server reads. (name, pod YAML, server denies?)
+YAML_SCALAR_PODS = [
+    ("host-network-y", "  hostNetwork: y\n", True),
+    ("host-ipc-upper-y", "  hostIPC: Y\n", True),
+    ("privileged-upper-y", "      securityContext: {privileged: Y}\n", True),
+    ("privileged-on", "      securityContext:\n        privileged: on\n", True),
+    ("host-pid-n", "  hostPID: n\n", False),
+]
+
+
+def _pod_yaml(name: str, spec_lines: str, annotation: str = "") -> str:
+    lines = spec_lines.splitlines(keepends=True)
+    pod_level = "".join(ln for ln in lines if not ln.startswith("      "))
+    container = "".join(ln for ln in lines if ln.startswith("      "))
+    return (
+        f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n"
+        f"  annotations:\n    at: {annotation or 'x'}\n"
+        f"spec:\n{pod_level}  containers:\n    - name: app\n      image: nginx\n{container}"
+    )
+
+
+def _post_yaml(sandbox: Sandbox, text: str, ns: str) -> tuple[int, str]:
+    """Create ``text`` (dry run) as kubectl would send it: YAML, decoded by the server itself."""
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    ctx = ssl.create_default_context(cafile=str(sandbox.ca_cert))
+    ctx.load_cert_chain(*(str(p) for p in sandbox.admin_cert))
+    req = urllib.request.Request(
+        f"{sandbox.server.rstrip('/')}/api/v1/namespaces/{ns}/pods?dryRun=All",
+        data=text.encode(),
+        method="POST",
+        headers={"Content-Type": "application/yaml", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=30, context=ctx) as resp:
+            return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def test_yaml_scalars_are_judged_as_the_server_reads_them(
+    server: tuple[Sandbox, int], offline: Offline
+) -> None:
+    from kubesmith.tools.schema.located import parse_documents
+    from kubesmith.workspace.yamledit import YamlFile
+
+    sandbox, newest = server
+    ns = namespace("baseline", newest)
+    disagreements = []
+    for name, spec, denied in YAML_SCALAR_PODS:
+        text = _pod_yaml(name, spec, annotation="12:30")
+        status, said = _post_yaml(sandbox, text, ns)
+        server_denied = status == 403 and "violates PodSecurity" in said
+        assert status in (201, 403), f"{name}: HTTP {status}: {said}"
+        assert server_denied == denied, f"{name}: the server said {status} {said}"
+        read = {
+            "validate": parse_documents(text, f"{name}.yaml")[0].obj,
+            "workspace": YamlFile.parse(text, f"{name}.yaml").documents[0].data,
+        }
+        for reader, obj in read.items():
+            assert obj["metadata"]["annotations"]["at"] == "12:30"  # a string, as sent
+            verdict = bool(offline.policies(obj, "baseline", newest))
+            if verdict != server_denied:
+                disagreements.append(f"{name} ({reader}): offline {verdict}, server {said}")
+    assert disagreements == [], "\n".join(disagreements)

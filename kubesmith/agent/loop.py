@@ -78,6 +78,10 @@ class Agent:
     store: Store | None = None
     """The feedback store: past outcomes and approved rules shape the plan; a change reviewers
     rejected is not proposed again unless forced."""
+    recorder: Store | None = None
+    """Where proposals and their pull requests are recorded (the loop is the one writer; forges
+    only open pull requests); default: ``store``. Set it without ``store`` to record without
+    learning (the feedback suite's control arm)."""
 
     def propose(self, intent: str, *, open_pr: bool = True, force: bool = False) -> Proposal:
         """Plan, apply, validate and (unless blocked) commit ``intent`` as a proposal branch.
@@ -192,8 +196,8 @@ class Agent:
                 proposal, id=earlier.id, branch=record.branch, commit=earlier.commit, pr=record.pr
             )
         if proposal.blocked and not force:
-            if self.store is not None:
-                self.store.save_proposal(proposal)
+            if self._sink is not None:
+                self._sink.save_proposal(proposal)
             self.progress("validation failed: no branch or pull request made")
             return proposal
         forge = self.forge if open_pr else None
@@ -218,6 +222,10 @@ class Agent:
                 self.store.release_claim(proposal.id)
             raise
 
+    @property
+    def _sink(self) -> Store | None:
+        return self.recorder if self.recorder is not None else self.store
+
     def _commit_and_open(self, base: Base, proposal: Proposal, forge: Forge | None) -> Proposal:
         """Commit the proposal's branch, open its pull request, record both once.
 
@@ -231,18 +239,18 @@ class Agent:
         commit = base.git.commit_files(base.sha, files, _commit_message(public), branch)
         proposal = replace(proposal, branch=branch, commit=commit)
         if forge is None:
-            if self.store is not None:
-                self.store.save_proposal(proposal)
+            if self._sink is not None:
+                self._sink.save_proposal(proposal)
             return proposal
         public = replace(public, branch=branch, commit=commit)
         title, body = pr_title(public), pr_body(public, tuple(v.name for v in self.validators))
         try:
             self.progress(f"opening a pull request on the {forge.name} forge")
             pr = forge.open_pr(proposal, title=title, body=body)
-            if self.store is not None:  # with the branch and commit the pull request proposes
+            if self._sink is not None:  # with the branch and commit the pull request proposes
                 published = replace(proposal, pr=pr, branch=pr.branch or branch,
                                     commit=pr.commit or commit)  # fmt: skip
-                self.store.record_published(published, title=title, body=body)
+                self._sink.record_published(published, title=title, body=body)
         except BaseException:
             base.git.delete_branch(branch)
             raise

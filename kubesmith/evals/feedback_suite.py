@@ -235,6 +235,7 @@ def _run(
             validators=validators,
             forge=forge,
             store=store if learn else None,
+            recorder=store,  # the review queue needs every pull request, learning or not
         )
         for n, intent in enumerate(sequence, 1):
             entry: dict[str, Any] = {"n": n, "intent": intent}

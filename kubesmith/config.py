@@ -85,6 +85,8 @@ class DryRunSettings(_Section):
     kubeconfig: str | None = None
     context: str | None = None
     sandbox_dir: str | None = None
+    drift_ignore: tuple[str, ...] = ()
+    """Field paths ``kubesmith drift`` never reports (``spec.replicas``, ``metadata.labels``)."""
 
 
 class ModelSettings(_Section):

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "chat": "kubesmith.cli.chat",
     "review": "kubesmith.cli.review",
     "history": "kubesmith.cli.history",
+    "drift": "kubesmith.cli.drift",
     "validate": "kubesmith.cli.validate",
     "eval": "kubesmith.evals.command",
     "rules": "kubesmith.cli.rules",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -35,6 +36,10 @@ from kubesmith.store.redact import redact_proposal
 
 JSONObject = dict[str, Any]
 
+KEEP = 64
+"""Planned proposals kept per server; the oldest is forgotten first (a long-running HTTP server
+must not grow without bound). A forgotten id is refused by ``open_pr`` like an unknown one."""
+
 
 @dataclass(frozen=True)
 class Planned:
@@ -48,8 +53,9 @@ class Planned:
 
     @property
     def blocked(self) -> bool:
-        """True when error findings stand: such a change becomes no pull request."""
-        return any(f.severity == "error" and not f.preexisting for f in self.attempt.findings)
+        """True when an error finding stands: such a change becomes no pull request (the rule
+        of ``Proposal.blocked``, which ``Agent.publish`` applies)."""
+        return any(f.severity == "error" for f in self.attempt.findings)
 
 
 def _fence(text: str, label: str) -> str:
@@ -73,7 +79,7 @@ class Workbench:
     def __init__(self, repo: Path, settings: Settings | None = None) -> None:
         self.repo = repo.resolve()
         self.settings = settings if settings is not None else load_settings(self.repo)
-        self._planned: dict[str, Planned] = {}
+        self._planned: OrderedDict[str, Planned] = OrderedDict()
         self._lock = threading.Lock()  # tools run in worker threads
 
     # ------------------------------------------------------------------ helpers
@@ -123,6 +129,8 @@ class Workbench:
         if changes:
             with self._lock:
                 self._planned[planned.id] = planned
+                while len(self._planned) > KEEP:
+                    self._planned.popitem(last=False)
         public = redact_proposal(proposal)
         return {
             "proposal_id": planned.id if changes else None,

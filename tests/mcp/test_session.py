@@ -12,6 +12,7 @@ import pytest
 from mcp import Client, types
 
 from kubesmith.config import load_settings
+from kubesmith.errors import UsageError
 from kubesmith.mcp.server import build_server
 from kubesmith.store import Store
 from tests.conftest import git
@@ -228,3 +229,33 @@ def test_history_lists_the_commits_that_changed_a_resource(shop: Path) -> None:
         assert len(h["entries"]) == 2
 
     run(shop, body)
+
+
+def test_a_proposal_with_error_findings_cannot_be_opened(shop: Path) -> None:
+    asked: list[str] = []
+
+    async def body(c: Client) -> None:
+        intent = {"intent": "set spec.replicas of checkout to three"}
+        proposed = data(await c.call_tool("propose_change", intent))
+        assert proposed["blocked"] is True and proposed["can_open_pr"] is False
+        assert any(f["severity"] == "error" for f in proposed["findings"])
+        result = await c.call_tool("open_pr", {"proposal_id": proposed["proposal_id"]})
+        assert result.is_error and "error findings" in text(result)
+
+    run(shop, body, elicitation_callback=answering("accept", asked))
+    assert asked == []  # the user is not asked about what cannot be opened
+    assert pull_requests(shop) == [] and branches(shop) == []
+
+
+def test_the_oldest_planned_proposal_is_forgotten_beyond_the_limit(
+    shop: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kubesmith.mcp import tools
+
+    monkeypatch.setattr(tools, "KEEP", 1)
+    bench = tools.Workbench(shop)
+    first = bench.propose_change("scale checkout to 3")["proposal_id"]
+    second = bench.propose_change("scale checkout to 4")["proposal_id"]
+    assert bench.planned(second).intent == "scale checkout to 4"
+    with pytest.raises(UsageError, match="no proposal"):
+        bench.planned(first)

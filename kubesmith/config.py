@@ -1,11 +1,12 @@
 """Settings, in one place: ``.kubesmith.yaml`` at the repository root, then the environment.
 
-Precedence (highest first): command-line flags (applied by the CLI through :meth:`Settings.merged`),
-environment variables (``KUBESMITH_*``, ``OPENAI_*``, ``GITHUB_*``), the repository's
-``.kubesmith.yaml``, the user's own settings file (:func:`user_config_path`), defaults. Endpoints
-(where credentials are sent: :data:`REPO_ENDPOINTS`) come only from the user's side — a
-repository's file that sets them is ignored with a warning unless the user opts in. Every section is a pydantic model, so a typo in the file is an error
-that names the key, not a silently ignored setting.
+Precedence (highest first): command-line flags (applied by the CLI through
+:meth:`Settings.merged`), environment variables (``KUBESMITH_*``, ``OPENAI_*``, ``GITHUB_*``), the
+repository's ``.kubesmith.yaml``, the user's own settings file (:func:`user_config_path`),
+defaults. Endpoints (where credentials are sent: :data:`REPO_ENDPOINTS`) come only from the user's
+side — a repository's file that sets them is ignored with a warning unless the user opts in. Every
+section is a pydantic model, so a typo in the file is an error that names the key, not a silently
+ignored setting.
 """
 
 from __future__ import annotations

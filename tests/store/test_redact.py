@@ -95,7 +95,7 @@ def test_an_annotation_or_label_named_like_a_credential_is_masked() -> None:
                 "PLANTED-annotation",
             ),
             Change("base/checkout.yaml", DEPLOY, "set", "metadata.labels.team", None, "orders"),
-        ),  # fmt: skip
+        ),
         diff="",
     )
     clean = redact_proposal(p)

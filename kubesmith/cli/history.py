@@ -28,19 +28,25 @@ def _value(v: Any) -> str:
 @click.argument("resource")
 @click.option("--field", "field_path", help="Only commits that changed this field path.")
 @click.option("--since", help="Only commits after this date (e.g. 2026-11-01, '2 weeks ago').")
+@click.option(
+    "--overlay",
+    metavar="FOLDER",
+    help="Render this kustomization (overlays/prod) at every commit and compare what it deploys.",
+)
 @click.option("--rev", help="Start from this branch, tag or commit (default: the base branch).")
 @repo_option
 @output_option
 @handle_errors
 def command(
-    resource: str, field_path: str | None, since: str | None, rev: str | None, repo: Path,
-    output: str,
+    resource: str, field_path: str | None, since: str | None, overlay: str | None,
+    rev: str | None, repo: Path, output: str,
 ) -> None:  # fmt: skip
     """Show every commit that changed RESOURCE (NAME, KIND/NAME or KIND/NAMESPACE/NAME).
 
     Newest first: when, who, the field-level change, and for changes kubesmith proposed the
     proposal, its planner, pull request and the reviewer's verdict. Base files and the overlay
-    patches that target the resource are followed.
+    patches that target the resource are followed; with --overlay, the kustomization is rendered
+    with the pinned kustomize at every commit that touched it and what it deploys is compared.
 
     Exit codes: 0 answered (also when nothing matched), 2 unknown resource or bad option.
     """
@@ -48,10 +54,18 @@ def command(
     from kubesmith.config import load_settings
 
     settings = load_settings(repo)
-    h = resource_history(
-        repo, resource, settings=settings, field_path=field_path, since=since, rev=rev,
-        store=open_store(repo),
-    )  # fmt: skip
+    if overlay is not None:
+        from kubesmith.agent.history_render import rendered_history
+
+        h = rendered_history(
+            repo, resource, overlay, settings=settings, field_path=field_path, since=since,
+            rev=rev, store=open_store(repo),
+        )  # fmt: skip
+    else:
+        h = resource_history(
+            repo, resource, settings=settings, field_path=field_path, since=since, rev=rev,
+            store=open_store(repo),
+        )  # fmt: skip
     if output == "json":
         print_json({
             "resource": str(h.resource),

@@ -174,3 +174,30 @@ def test_a_merged_proposal_shows_its_planner_pr_and_verdict(example_repo: Path) 
         and "metadata.annotations.team: orders → payments" in text.output
         and p.id in text.output
     )
+
+
+@pytest.mark.slow
+def test_overlay_history_is_what_the_overlay_renders(example_repo: Path) -> None:
+    from kubesmith.agent.history_render import rendered_history
+
+    hidden = commit_edit(example_repo, "base/checkout.yaml", "checkout:1.4.1", "checkout:1.9.9",
+                         "base image", "Ann <ann@example.com>")  # fmt: skip
+    tag = commit_edit(example_repo, "overlays/prod/kustomization.yaml", "newTag: 1.4.1",
+                      "newTag: 1.4.2", "prod: checkout 1.4.2", "Bob <bob@example.com>")  # fmt: skip
+    h = rendered_history(example_repo, "checkout", "overlays/prod", settings=Settings())
+    image = "spec.template.spec.containers[name=checkout].image"
+    top = h.entries[0]
+    assert (top.commit, top.file) == (tag, "overlays/prod (rendered)")
+    assert [(c.path, c.before, c.after) for c in top.changes] == [
+        (image, "registry.example.com/shop/checkout:1.4.1",
+         "registry.example.com/shop/checkout:1.4.2")
+    ]  # fmt: skip
+    # prod pins the tag, so the base image change deployed nothing there
+    assert hidden not in [e.commit for e in h.entries]
+    assert h.entries[-1].changes[0].kind == "added"
+    plain = resource_history(example_repo, "checkout", settings=Settings())
+    assert plain.entries[0].commit == hidden  # what the base file alone says
+    result = CliRunner().invoke(cli, ["history", "checkout", "--repo", str(example_repo),
+                                      "--overlay", "overlays/prod", "--field", image, "-o", "json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["entries"][0]["commit"] == tag

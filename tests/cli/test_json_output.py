@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from kubesmith.cli.main import _register, cli
 
 # Interactive or long-running by nature: there is no one result to print.
-NOT_SCRIPTED = {"kubesmith chat", "kubesmith bot serve"}
+NOT_SCRIPTED = {"kubesmith chat", "kubesmith bot serve", "kubesmith mcp serve"}
 
 
 def leaves(cmd: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:

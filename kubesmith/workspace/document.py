@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from kubesmith.model import PathSegment, ResourceRef, parse_path
 
@@ -30,6 +30,9 @@ class Document:
     source: YamlDocument
     is_patch: bool = False
     overlay: str | None = None
+
+    values_bounded: ClassVar[bool] = True
+    """The parser checked nesting and alias expansion while building the values."""
 
     @property
     def obj(self) -> dict[str, Any]:

@@ -96,7 +96,9 @@ class PolicyValidator:
             m.ref.name: m.obj for m in docs if m.obj.get("kind") == "Namespace" and m.ref.name
         }
         for m in docs:
-            too_big = data_problem(m.obj)  # aliases shared by a loader expand when evaluated
+            # aliases shared by a loader expand when evaluated; a reader that checked its node
+            # graph (values_bounded) bounded them already
+            too_big = None if _bounded(m) else data_problem(m.obj)
             if too_big:
                 findings.append(
                     Finding(self.name, "error", too_big, m.file, m.line, ref=m.ref,
@@ -205,3 +207,9 @@ def _with_namespace(m: Manifest) -> dict[str, Any]:
     if isinstance(meta, dict) and not meta.get("namespace") and m.ref.namespace:
         return {**obj, "metadata": {**meta, "namespace": m.ref.namespace}}
     return obj
+
+
+def _bounded(m: Manifest) -> bool:
+    """True when ``m``'s values come from a reader that held them to the reading limits."""
+    inner = getattr(m, "doc", m)  # a document placed in its deployed namespace
+    return getattr(inner, "values_bounded", False) is True

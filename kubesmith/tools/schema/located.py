@@ -42,6 +42,10 @@ class LocatedDocument:
     node: yaml.Node | None
     obj_: Any = _LAZY
     is_patch: bool = False
+    values_bounded: bool = False
+    """True when the values are built from a node graph :mod:`kubesmith.reading` checked
+    (nesting, alias expansion; :func:`parse_documents`): a validator need not walk them again.
+    A value handed in (``obj_``) from elsewhere is not."""
 
     @cached_property
     def value(self) -> Any:
@@ -188,7 +192,7 @@ def parse_documents(
     try:
         for index, node in enumerate(compose_documents(text, file)):
             obj = _LAZY if lazy else _construct(node)
-            docs.append(LocatedDocument(file, index, node, obj, is_patch))
+            docs.append(LocatedDocument(file, index, node, obj, is_patch, values_bounded=True))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         # PyYAML's own text names "<unicode string>" and repeats the position over lines; the

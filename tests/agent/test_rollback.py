@@ -144,3 +144,31 @@ def test_restore_a_field_or_the_resource_as_it_was_at_a_tag(repo: Path) -> None:
     ]
     with pytest.raises(UsageError, match="neither a commit"):
         agent.propose("put web back as it was at nowhere-in-time")
+
+
+@pytest.mark.slow
+def test_rollback_in_chat_and_a_conflict_exits_2_from_propose(repo: Path) -> None:
+    from click.testing import CliRunner
+
+    from kubesmith.agent.session import ChatSession
+    from kubesmith.cli.main import cli
+
+    git(repo, "tag", "v1")
+    _commit(repo, "memory: 256Mi", "memory: 1Gi", "more memory")
+    session = ChatSession(_agent(repo))
+    turn = session.turn("put web back as it was at v1")
+    assert [(c.path, c.new) for c in turn.changes] == [
+        ("spec.template.spec.containers[name=app].resources.limits.memory", "256Mi")
+    ]
+    p = session.open_pr()
+    assert p.pr is not None and p.changes[0].new == "256Mi"
+
+    first = _commit(repo, "team: orders", "team: payments", "payments")
+    later = _commit(repo, "team: payments", "team: billing", "billing")
+    before = git(repo, "branch", "--list")
+    result = CliRunner().invoke(
+        cli, ["propose", f"revert commit {first}", "--repo", str(repo), "-o", "json"]
+    )
+    assert result.exit_code == 2, result.output
+    assert later[:7] in result.output and "RollbackConflict" in result.output
+    assert git(repo, "branch", "--list") == before

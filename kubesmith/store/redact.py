@@ -42,6 +42,7 @@ _SECRET_KIND = re.compile(
 )
 """Lines that show a Secret: its kind, or (when the hunk starts below ``kind:``) its top-level
 ``stringData:`` or its ``type:``."""
+_PLAIN_SCALAR = re.compile(r"(?i:true|false|null|~|yes|no|on|off)|-?\d+(\.\d+)?")
 _BLOCK_HEADS = frozenset({"|", ">", "|-", ">-", "|+", ">+"})
 _ENV_NAME = re.compile(r"name:\s*[\"']?(?P<name>[A-Za-z_][\w]*)[\"']?\s*$")
 
@@ -119,7 +120,9 @@ def _redact_change(change: Change, found: set[str]) -> Change:
                 new=_mask_secret_doc(change.new, found),
             )
         return change
-    if _credential_env_path(path) or _credential_leaf(path):
+    if _credential_env_path(path) or (
+        _credential_leaf(path) and not _plain(change.old, change.new)
+    ):
         return dataclasses.replace(
             change, old=_mask(change.old, found), new=_mask(change.new, found)
         )
@@ -132,6 +135,12 @@ def _credential_env_path(path: str) -> bool:
     """``...env[name=DB_PASSWORD].value`` (or the item itself) with a credential-looking name."""
     m = re.search(r"env\[name=([^\]]+)\]", path)
     return bool(m and looks_like_credential(m.group(1)))
+
+
+def _plain(*values: Any) -> bool:
+    """True when every value is a boolean, a number or absent: a switch such as
+    ``automountServiceAccountToken: false`` is named like a credential but holds none."""
+    return all(v is None or isinstance(v, bool | int | float) for v in values)
 
 
 def _credential_leaf(path: str) -> bool:
@@ -271,6 +280,8 @@ def _redact_line(line: str, holds_secret: bool, state: _HunkState) -> str:
     if value in _BLOCK_HEADS or value.startswith("#"):
         return line  # a block's head: its lines are judged on their own
     secret_value = in_secret and key not in _SAFE_SECRET_KEYS
+    if not secret_value and _PLAIN_SCALAR.fullmatch(value):
+        return line  # true/false/null/a number: nothing secret, and learning reads it
     env_value = key == "value" and (state.env_name is None or looks_like_credential(state.env_name))
     credential_key = not key.endswith(("name", "Name", "Ref")) and looks_like_credential(key)
     if secret_value or env_value or credential_key:

@@ -101,3 +101,17 @@ def test_an_annotation_or_label_named_like_a_credential_is_masked() -> None:
     clean = redact_proposal(p)
     assert "PLANTED" not in repr(clean)
     assert clean.changes[1].new == "orders"
+
+
+def test_switches_named_like_credentials_stay_readable() -> None:
+    """``automountServiceAccountToken: false`` holds no secret; masking it would teach learning
+    a ``<redacted>`` value."""
+    path = "spec.template.spec.automountServiceAccountToken"
+    p = proposal(changes=(Change("base/checkout.yaml", DEPLOY, "set", path, None, False),), diff="")
+    assert redact_proposal(p).changes[0].new is False
+    diff = _diff(
+        "base/checkout.yaml",
+        "@@ -20,3 +20,4 @@\n     spec:\n+      automountServiceAccountToken: false\n"
+        "       containers:\n",
+    )
+    assert "+      automountServiceAccountToken: false" in redact_diff(diff, set(), set())

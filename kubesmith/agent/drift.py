@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from kubesmith.agent.fielddiff import diff_fields, field_matches
 from kubesmith.config import Settings
+from kubesmith.model import ChangeSet, Edit, RemoveField, SetField
 from kubesmith.workspace import DirectorySource, Workspace
 
 Status = Literal["only-in-git", "only-in-cluster", "changed"]
@@ -49,6 +50,8 @@ class ResourceDrift:
     resource: str
     status: Status
     fields: tuple[FieldDrift, ...] = ()
+    key: tuple[str, str, str, str] = ("", "", "", "")
+    """(apiVersion, kind, namespace, name) as compared."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def compare(
     for k, d in wanted.items():
         have = live.get(k)
         if have is None:
-            out.append(ResourceDrift(_label(k), "only-in-git"))
+            out.append(ResourceDrift(_label(k), "only-in-git", key=k))
             continue
         want = clean(d)
         got = project(clean(have), want)
@@ -144,7 +147,7 @@ def compare(
             fields.append(FieldDrift(path, _HIDDEN if secret else change.before,
                                      _HIDDEN if secret else change.after))  # fmt: skip
         if fields:
-            out.append(ResourceDrift(_label(k), "changed", tuple(fields)))
+            out.append(ResourceDrift(_label(k), "changed", tuple(fields), k))
     spaces = {k[2] for k in wanted}
     kinds = {(k[0], k[1]) for k in wanted}
     for k, obj in live.items():
@@ -152,7 +155,7 @@ def compare(
             continue
         if (k[1], k[3]) in _SYSTEM or (obj.get("metadata") or {}).get("ownerReferences"):
             continue
-        out.append(ResourceDrift(_label(k), "only-in-cluster"))
+        out.append(ResourceDrift(_label(k), "only-in-cluster", key=k))
     return DriftReport(tuple(sorted(out, key=lambda r: r.resource)), len(wanted))
 
 
@@ -199,3 +202,45 @@ def drift(
     ignored = (*settings.dry_run.drift_ignore, *ignore)  # the repository's list, and the caller's
     report = compare(desired, live.objects, ignore=ignored, namespaced=scoped)
     return DriftReport(report.resources, report.compared, live.unserved)
+
+
+def adopt_live(
+    report: DriftReport, ws: Workspace, fields: Sequence[str] = ()
+) -> tuple[ChangeSet, list[str]]:
+    """Edits bringing the repository to the live values of the drifted ``fields`` (all when
+    empty), and what could not be adopted (Secret values, resources not in a plain file).
+
+    The edits go through the Agent's loop like any change, so one that an overlay hides is
+    caught by the effect proof.
+    """
+    edits: list[Edit] = []
+    skipped: list[str] = []
+    for r in report.resources:
+        if r.status != "changed":
+            continue
+        _, kind, ns, name = r.key
+        chosen = [
+            f for f in r.fields if not fields or any(field_matches(f.path, p) for p in fields)
+        ]
+        if not chosen:
+            continue
+        if kind == "Secret":
+            skipped += [f"{r.resource} {f.path}: Secret values are never written" for f in chosen]
+            continue
+        docs = [d for d in ws.find(kind=kind, name=name) if d.ref.namespace in (ns, None)]
+        if len(docs) != 1:
+            skipped += [f"{r.resource} {f.path}: not one plain manifest to edit" for f in chosen]
+            continue
+        ref, file = docs[0].ref, docs[0].file
+        for f in chosen:
+            if f.live is None:
+                edits.append(RemoveField(ref, f.path, file))
+            else:
+                edits.append(SetField(ref, f.path, f.live, file))
+    names = ", ".join(sorted({r.resource for r in report.resources if r.status == "changed"}))
+    return ChangeSet(
+        f"bring {names or 'the repository'} in line with the cluster",
+        tuple(edits),
+        planner="drift",
+        rationale="Adopts the live values kubesmith drift found, so Git matches the cluster.",
+    ), skipped

@@ -30,12 +30,15 @@ def _value(v: Any) -> str:
 @click.option("--context", help="The kubeconfig context of the cluster to compare with.")
 @click.option("--kubeconfig", type=click.Path(dir_okay=False), help="The kubeconfig file.")
 @click.option("--sandbox", is_flag=True, help="Compare with the running sandbox (sandbox up).")
+@click.option("--propose", is_flag=True,
+              help="Open a pull request bringing the repository to the live values.")  # fmt: skip
+@click.option("--fields", help="With --propose: only these field paths (comma-separated).")
 @repo_option
 @output_option
 @handle_errors
 def command(
-    path: str | None, context: str | None, kubeconfig: str | None, sandbox: bool, repo: Path,
-    output: str,
+    path: str | None, context: str | None, kubeconfig: str | None, sandbox: bool, propose: bool,
+    fields: str | None, repo: Path, output: str,
 ) -> None:  # fmt: skip
     """Compare what PATH renders (a kustomization, or the plain manifests under it; default:
     the repository root) with the live objects, read-only.
@@ -65,6 +68,10 @@ def command(
     report = drift(
         repo, settings, path=path, kubeconfig=config, context=context or settings.dry_run.context,
     )  # fmt: skip
+    if propose:
+        chosen = [f.strip() for f in (fields or "").split(",") if f.strip()]
+        _propose(repo, settings, report, chosen, output)
+        return
     if output == "json":
         print_json({"compared": report.compared, "unserved": list(report.unserved),
                     "resources": [asdict(r) for r in report.resources]})  # fmt: skip
@@ -80,4 +87,38 @@ def command(
     for kind in report.unserved:
         console.print(f"[yellow]not served by the cluster:[/] {escape(kind)}")
     if report.resources:
+        sys.exit(EXIT_BLOCKED)
+
+
+def _propose(repo: Path, settings: Any, report: Any, fields: list[str], output: str) -> None:
+    """A proposal, through the Agent's loop, adopting the live values of the chosen fields."""
+    from dataclasses import replace
+
+    from kubesmith.agent.drift import adopt_live
+    from kubesmith.agent.loop import open_agent
+    from kubesmith.cli.render import print_proposal
+    from kubesmith.errors import UsageError
+    from kubesmith.model import ChangeSet, to_json
+
+    agent = open_agent(repo, settings=settings)
+    changeset, skipped = adopt_live(report, agent.load_base().workspace, fields)
+    for line in skipped if output != "json" else ():  # (in the JSON document otherwise)
+        console.print(f"[yellow]not adopted:[/] {escape(line)}")
+    if not changeset.edits:
+        raise UsageError(
+            "no drifted field to adopt" + (f" among {', '.join(fields)}" if fields else "")
+        )
+
+    class _Adopt:
+        name = "drift"
+
+        def plan(self, intent: str, workspace: object, **_: object) -> ChangeSet:  # noqa: ARG002 - the Planner signature
+            return changeset
+
+    proposal = replace(agent, planner=_Adopt()).propose(changeset.intent)
+    if output == "json":
+        print_json({"proposal": to_json(proposal), "not_adopted": skipped})
+    else:
+        print_proposal(console, proposal)
+    if proposal.blocked:
         sys.exit(EXIT_BLOCKED)

@@ -130,3 +130,16 @@ def test_drift_reports_exactly_what_the_test_changed(
                                     str(kubesmith_sandbox.kubeconfig)])  # fmt: skip
     assert text.exit_code == 1 and "only-in-cluster" in text.output, text.output
     assert "spec.replicas" not in text.output  # the repository's ignore list applies
+
+    (repo / ".kubesmith.yaml").unlink()
+    adopted = CliRunner().invoke(cli, ["drift", "--repo", str(repo), "--kubeconfig",
+                                       str(kubesmith_sandbox.kubeconfig), "--propose",
+                                       "--fields", "spec.replicas,data", "-o", "json"])  # fmt: skip
+    assert adopted.exit_code == 0, adopted.output
+    out = json.loads(adopted.output)
+    assert sorted((c["path"], c["old"], c["new"]) for c in out["proposal"]["changes"]) == [
+        ("data.LOG_LEVEL", "info", "debug"), ("spec.replicas", 2, 5)
+    ]  # fmt: skip
+    assert out["proposal"]["pr"] is not None
+    assert any("Secret values are never written" in s for s in out["not_adopted"])
+    assert "s3cr3t" not in adopted.output and "b3RoZXI" not in adopted.output

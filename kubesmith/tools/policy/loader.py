@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from kubesmith.errors import ManifestRefused
-from kubesmith.reading import compose_documents, construct, read_text
+from kubesmith.reading import compose_documents, read_text
+from kubesmith.reading.goyaml import wire_value
 from kubesmith.tools.policy.apimatch import Error
 from kubesmith.tools.policy.apivalidation import VERSION, binding_errors, policy_errors
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment
@@ -327,8 +328,8 @@ def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None
         return collected.result()
     try:  # bounded like every manifest read (size, depth, aliases): policy files are untrusted
         for node in compose_documents(text, file, loader=_LOADER):
-            if node is not None:
-                collected.add(construct(node), node)
+            if node is not None:  # read as kubectl would send it (go-yaml: 12:30 is text)
+                collected.add(wire_value(node, strict=False), node)
     except ManifestRefused as e:
         collected.problems.append(LoadProblem(file, e.line, f"refused: {e}"))
     except yaml.YAMLError as e:

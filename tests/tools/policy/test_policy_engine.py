@@ -391,3 +391,19 @@ def test_authorizer_checks_compile_and_fail_at_run_time(
     assert len(found) == expected
     if found:
         assert "authorizer is not available offline" in found[0].message
+
+
+def test_policy_folder_documents_are_read_as_kubectl_reads_them(env: CelEnvironment) -> None:
+    """A parameter written ``window: 12:30`` is the text ``"12:30"`` to the API server
+    (go-yaml v2); PyYAML read it as 750 (base 60)."""
+    text = vap(
+        "window",
+        [{"expression": "string(params.data.window) == '12:30'", "message": "wrong window"}],
+        paramKind={"apiVersion": "v1", "kind": "ConfigMap"},
+        binding={
+            "paramRef": {"name": "w", "namespace": "policy", "parameterNotFoundAction": "Deny"}
+        },
+    )
+    text += "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: w, namespace: policy}\n"
+    text += "data:\n  window: 12:30\n"
+    assert evaluate(env, text, deployment(replicas=3)) == []

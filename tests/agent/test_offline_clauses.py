@@ -163,3 +163,14 @@ def test_a_service_type_change_edits_the_existing_service(tmp_path: Path) -> Non
         assert [(type(e).__name__, e.file, getattr(e, "path", None)) for e in plan.edits] == [
             ("SetField", "svc.yaml", "spec.type")
         ]
+
+
+def test_the_env_var_named_before_env_var_of(shop: Workspace) -> None:
+    # It made an env var named "of" (exit 0).
+    assert edits(shop, "set the LOG_LEVEL env var of cart to debug") == [
+        (
+            "base/cart/deployment.yaml",
+            "spec.template.spec.containers[name=cart].env[name=LOG_LEVEL].value",
+            "debug",
+        )
+    ]

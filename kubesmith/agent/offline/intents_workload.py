@@ -252,7 +252,7 @@ def parse_env(s: Scan, prev: Clause | None) -> Spec | str | None:
     if (
         (
             m := s.take(
-                rf"\b{_ENV_WORD}\s+(?!to\b|from\b|on\b|in\b|for\b|vars?\b|variables?\b)({_ENV_NAME})"
+                rf"\b{_ENV_WORD}\s+(?!to\b|from\b|on\b|in\b|for\b|of\b|at\b|with\b|vars?\b|variables?\b)({_ENV_NAME})"
             )
         )
         or (m := s.take(rf"\b(?!the\b|an?\b)({_ENV_NAME})\s+{_ENV_WORD}\b"))

@@ -47,3 +47,20 @@ def test_remote_base_is_refused_offline(make_repo: Callable[..., Path]) -> None:
     )
     with pytest.raises(ToolError, match="failed"):
         kustomize.build(repo / "k", timeout=30)
+
+
+def test_rendered_objects_are_read_as_kubectl_reads_them(make_repo: Callable[..., Path]) -> None:
+    """What a build renders is what kubectl receives: kustomize reads its input as YAML 1.2, so
+    an unquoted ``y`` in a base is the string ``"y"`` after a build (it prints it quoted; the API
+    server then refuses the pod's type, where the same file applied directly is a host-network
+    pod), and ``12:30`` stays text."""
+    pod = (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations:\n    at: 12:30\n"
+        "spec:\n  hostNetwork: y\n  containers:\n  - name: c\n    image: nginx\n"
+    )
+    repo = make_repo(
+        files={"k/kustomization.yaml": "resources:\n  - pod.yaml\n", "k/pod.yaml": pod}
+    )
+    [rendered] = kustomize.build(repo / "k")
+    assert rendered["metadata"]["annotations"]["at"] == "12:30"
+    assert rendered["spec"]["hostNetwork"] == "y"

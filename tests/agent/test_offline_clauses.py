@@ -174,3 +174,11 @@ def test_the_env_var_named_before_env_var_of(shop: Workspace) -> None:
             "debug",
         )
     ]
+
+
+def test_cap_means_a_limit(shop: Workspace) -> None:
+    # It set the request (exit 0).
+    assert edits(shop, "scale cart to 3 and cap its memory at 1Gi") == [
+        ("base/cart/deployment.yaml", "spec.replicas", 3),
+        ("base/cart/deployment.yaml", MEMORY, "1Gi"),
+    ]

@@ -153,7 +153,8 @@ def parse_resources(s: Scan, prev: Clause | None) -> Spec | str | None:
     ):
         return None
     tokens = re.finditer(
-        r"\b(?P<res>cpus?|memory|mem|ram)\b|\b(?P<kind>requests?|requested|reservations?|limits?|limited)\b"
+        r"\b(?P<res>cpus?|memory|mem|ram)\b"
+        r"|\b(?P<kind>requests?|requested|reservations?|limits?|limited|caps?|capped)\b"
         rf"|(?<![\w.-])(?P<q>\d+(?:\.\d+)?(?:\s*(?:{_UNITS})\b)?)(?![\w.%])",
         s.text,
         re.IGNORECASE,
@@ -176,7 +177,7 @@ def parse_resources(s: Scan, prev: Clause | None) -> Spec | str | None:
             res_words.append(res)
         elif m.group("kind"):
             kind: Literal["requests", "limits"] = (
-                "limits" if m.group("kind").lower().startswith("limit") else "requests"
+                "limits" if m.group("kind").lower().startswith(("limit", "cap")) else "requests"
             )
             if kind not in kinds:
                 kinds.append(kind)

@@ -16,6 +16,7 @@ VERBS = frozenset(
     {
         "set",
         "roll",
+        "cap",
         "change",
         "update",
         "make",

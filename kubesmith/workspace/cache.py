@@ -25,7 +25,7 @@ from typing import Any
 from kubesmith.workspace.yamledit import YamlFile
 
 _PARSER_MODULES = ("yamledit", "yamlnodes", "yamlrender", "yamldata", "yamlpos", "yamlpath")
-_READING_MODULES = ("limits", "loading", "decoding")
+_READING_MODULES = ("limits", "loading", "decoding", "goyaml")
 _MAGIC = b"kubesmith-parse-cache\n"
 
 

@@ -77,3 +77,14 @@ def test_a_cache_that_cannot_be_written_is_only_slower(example_repo: Path, tmp_p
     assert _view(_load(example_repo, blocked / "cache")) == _view(
         Workspace.load(example_repo, Settings())
     )
+
+
+
+def test_the_cache_key_covers_the_module_that_builds_values() -> None:
+    """The workspace's values are built by kubesmith.reading.goyaml (YAML as kubectl reads it):
+    a change to its rules must not serve documents parsed by the old ones."""
+    from kubesmith.reading import goyaml
+    from kubesmith.workspace import cache
+
+    reading = Path(goyaml.__file__).parent
+    assert Path(goyaml.__file__) in {reading / f"{m}.py" for m in cache._READING_MODULES}

@@ -172,3 +172,27 @@ def test_rollback_in_chat_and_a_conflict_exits_2_from_propose(repo: Path) -> Non
     assert result.exit_code == 2, result.output
     assert later[:7] in result.output and "RollbackConflict" in result.output
     assert git(repo, "branch", "--list") == before
+
+
+def test_a_date_names_the_base_branch_s_last_commit_before_it(
+    make_repo: Callable[..., Path],
+) -> None:
+    import os
+    import subprocess
+
+    from kubesmith.agent.rollback import _revision
+
+    repo = make_repo(files={"web.yaml": DEPLOY})
+    env = {
+        **os.environ,
+        "GIT_COMMITTER_DATE": "2026-11-01T12:00:00",
+        "GIT_AUTHOR_DATE": "2026-11-01T12:00:00",
+    }
+    (repo / "web.yaml").write_text(DEPLOY.replace("256Mi", "1Gi"))
+    subprocess.run(["git", "commit", "-qam", "november"], cwd=repo, env=env, check=True)
+    november = git(repo, "rev-parse", "HEAD").strip()
+    _commit(repo, "1Gi", "2Gi", "now")
+    assert _revision(repo, "main", "2026-11-15") == november
+    assert _revision(repo, "main", "last week") == november  # today's commit is newer
+    with pytest.raises(UsageError, match="no commit before"):
+        _revision(repo, "main", "2000-01-01")

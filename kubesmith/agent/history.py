@@ -150,12 +150,9 @@ def resource_history(
         UsageError: an unknown resource, revision or field path.
         GitError: git failed.
     """
-    git = GitRepo(repo)
-    start = git.resolve(rev or settings.forge.base_branch or git.current_branch() or "HEAD")
     if field_path is not None:
         parse_path(field_path)  # a clear error for a malformed path, before any work
-    ws = Workspace.load(git.root, settings, GitTreeSource(git.root, start))
-    ref, docs = locate(ws, resource)
+    git, start, ref, docs = open_resource(repo, resource, settings, rev)
     files = tuple(sorted({d.file for d in docs}))
     commits = _log(git, start, files, since)
     blobs = read_blobs(
@@ -206,13 +203,27 @@ class _Commit:
 
 
 _SEP, _REC = "\x1f", "\x1e"
+LOG_FORMAT = _SEP.join(
+    ["%H", "%aI", "%an <%ae>", "%s", f"%(trailers:key={TRAILER},valueonly,separator=%x2c)"]
+)
+"""``git log --format`` fields: commit, date, author, subject, the proposal trailer."""
+
+
+def open_resource(
+    repo: Path, resource: str, settings: Settings, rev: str | None
+) -> tuple[GitRepo, str, ResourceRef, list[Document]]:
+    """The repository, the commit history starts from (``rev``, else the base branch), and the
+    resource with the documents defining it there."""
+    git = GitRepo(repo)
+    start = git.resolve(rev or settings.forge.base_branch or git.current_branch() or "HEAD")
+    ws = Workspace.load(git.root, settings, GitTreeSource(git.root, start))
+    ref, docs = locate(ws, resource)
+    return git, start, ref, docs
 
 
 def _log(git: GitRepo, start: str, files: Sequence[str], since: str | None) -> list[_Commit]:
     """Commits touching ``files`` from ``start``, newest first, with each file's blobs."""
-    fmt = _SEP.join(
-        ["%H", "%aI", "%an <%ae>", "%s", f"%(trailers:key={TRAILER},valueonly,separator=%x2c)"]
-    )
+    fmt = LOG_FORMAT
     args = ["-c", "core.quotePath=off", "log", "--no-renames", "--raw", "--no-abbrev",
             f"--format={_REC}{fmt}", start]  # fmt: skip
     if since:

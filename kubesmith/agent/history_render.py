@@ -16,18 +16,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.fielddiff import diff_fields, field_matches
-from kubesmith.agent.history import History, HistoryEntry, locate, proposal_info
+from kubesmith.agent.history import (
+    _REC,
+    _SEP,
+    LOG_FORMAT,
+    History,
+    HistoryEntry,
+    open_resource,
+    proposal_info,
+)
 from kubesmith.agent.validation.rendering import render
 from kubesmith.config import Settings
 from kubesmith.errors import GitError, ToolError, UsageError
 from kubesmith.model import ResourceRef
-from kubesmith.tools.git import TRAILER, GitRepo
-from kubesmith.workspace import GitTreeSource, Workspace
+from kubesmith.tools.git import GitRepo
 
 if TYPE_CHECKING:
     from kubesmith.store import Store
-
-_SEP, _REC = "\x1f", "\x1e"
 
 
 def rendered_history(
@@ -47,14 +52,9 @@ def rendered_history(
         UsageError: unknown resource, revision, or no kustomization in ``overlay``.
         ToolError: kustomize failed on the newest commit.
     """
-    git = GitRepo(repo)
-    start = git.resolve(rev or settings.forge.base_branch or git.current_branch() or "HEAD")
-    ws = Workspace.load(git.root, settings, GitTreeSource(git.root, start))
-    ref, docs = locate(ws, resource)
+    git, start, ref, docs = open_resource(repo, resource, settings, rev)
     folders = sorted({overlay.strip("/"), *(str(Path(d.file).parent) for d in docs)})
-    fmt = _SEP.join(["%H", "%aI", "%an <%ae>", "%s",
-                     f"%(trailers:key={TRAILER},valueonly,separator=%x2c)"])  # fmt: skip
-    args = ["log", "--first-parent", f"--format={_REC}{fmt}", start]
+    args = ["log", "--first-parent", f"--format={_REC}{LOG_FORMAT}", start]
     if since:
         args.insert(1, f"--since={since}")
     commits = [r.split(_SEP) for r in git.run(*args, "--", *folders).split(_REC) if r.strip()]

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-INTENT = "scale checkout to 3 replicas and set its memory limit to 512Mi"
+INTENT = "scale checkout to 3 replicas in staging and set its memory limit to 512Mi"
 
 
 def make_copy() -> Path:

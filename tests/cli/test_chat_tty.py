@@ -28,7 +28,7 @@ def test_two_turns_diff_and_pr_in_a_terminal(example_repo: Path) -> None:
     try:
         child.expect("kubesmith chat on")
         child.expect("kubesmith> ")
-        child.sendline("scale checkout to 3")
+        child.sendline("scale payments to 3")
         child.expect("1 pending change")
         child.expect("kubesmith> ")
         child.sendline("set its memory limit to 512Mi")
@@ -55,7 +55,7 @@ def test_two_turns_diff_and_pr_in_a_terminal(example_repo: Path) -> None:
     assert [p["id"] for p in json.loads(listed.stdout)["pull_requests"]] == [pr_id]
     history = Path(git(example_repo, "rev-parse", "--git-common-dir").strip())
     history = history if history.is_absolute() else example_repo / history
-    assert "scale checkout to 3" in (history / "kubesmith" / "chat_history").read_text()
+    assert "scale payments to 3" in (history / "kubesmith" / "chat_history").read_text()
 
 
 def test_piped_conversation(example_repo: Path) -> None:

@@ -20,7 +20,7 @@ def test_propose_shows_a_dry_run_that_did_not_happen(example_repo: Path, tmp_pat
         [
             KUBESMITH,
             "propose",
-            "scale checkout to 3",
+            "scale payments to 3",
             "--repo",
             str(example_repo),
             "--no-pr",

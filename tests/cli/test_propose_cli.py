@@ -25,7 +25,7 @@ def run(*args: str) -> tuple[int, str, str]:
 @pytest.mark.slow
 def test_propose_json_has_the_documented_shape(example_repo: Path) -> None:
     proc = subprocess.run(
-        [KUBESMITH, "propose", "scale checkout to 3", "--repo", str(example_repo), "-o", "json"],
+        [KUBESMITH, "propose", "scale payments to 3", "--repo", str(example_repo), "-o", "json"],
         capture_output=True,
         text=True,
         check=False,
@@ -47,13 +47,13 @@ def test_propose_json_has_the_documented_shape(example_repo: Path) -> None:
         assert key in data
     change = data["changes"][0]
     assert {k: change[k] for k in ("file", "operation", "path", "old", "new")} == {
-        "file": "base/checkout.yaml",
+        "file": "base/payments.yaml",
         "operation": "set",
         "path": "spec.replicas",
         "old": 2,
         "new": 3,
     }
-    assert change["ref"]["name"] == "checkout"
+    assert change["ref"]["name"] == "payments"
     assert data["pr"]["forge"] == "local" and data["pr"]["status"] == "open"
     assert data["branch"] in git(example_repo, "branch")
 

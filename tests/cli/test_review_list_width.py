@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 def test_long_titles_and_branches_are_not_cut(example_repo: Path) -> None:
     _register()
     runner = CliRunner()
-    intent = "scale checkout to 3 replicas and set its memory limit to 512Mi"
+    intent = "scale checkout to 3 in staging and set its memory limit to 512Mi"
     made = runner.invoke(cli, ["propose", intent, "--repo", str(example_repo), "-o", "json"])
     assert made.exit_code == 0, made.stderr
     pr = json.loads(made.stdout)["pr"]

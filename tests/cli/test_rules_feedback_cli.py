@@ -38,7 +38,7 @@ def propose_and_reject(repo: Path, intent: str, reason: str) -> str:
 def test_rules_are_learned_from_rejections_and_approved(example_repo: Path, tmp_path: Path) -> None:
     repo = str(example_repo)
     first = propose_and_reject(
-        example_repo, "scale checkout to 3", "missing the owner label owner=orders"
+        example_repo, "scale payments to 3", "missing the owner label owner=orders"
     )
     propose_and_reject(example_repo, "scale cart to 4", "Memory limit must equal the request.")
 
@@ -99,7 +99,7 @@ def test_rules_are_learned_from_rejections_and_approved(example_repo: Path, tmp_
 
 def test_feedback_export_import_forget(example_repo: Path, make_repo) -> None:  # type: ignore[no-untyped-def]
     repo = str(example_repo)
-    pid = propose_and_reject(example_repo, "scale checkout to 5", "no, 5 is too many")
+    pid = propose_and_reject(example_repo, "scale payments to 5", "no, 5 is too many")
     code, exported, _ = run("feedback", "export", "--repo", repo)
     assert code == 0
     document = json.loads(str(exported))

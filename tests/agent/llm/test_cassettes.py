@@ -36,7 +36,7 @@ ZONES = [
         "maxSkew": 1,
         "topologyKey": "topology.kubernetes.io/zone",
         "whenUnsatisfiable": "ScheduleAnyway",
-        "labelSelector": {"matchLabels": {"app": "checkout"}},
+        "labelSelector": {"matchLabels": {"app": "payments"}},
     }
 ]
 
@@ -94,13 +94,13 @@ def test_one_shot_change(example_repo: Path, endpoint: Any) -> None:
         tool_calls(
             (
                 "set_field",
-                {"kind": "Deployment", "name": "checkout", "path": "spec.replicas", "value": 3},
+                {"kind": "Deployment", "name": "payments", "path": "spec.replicas", "value": 3},
             ),
             (
                 "set_field",
                 {
                     "kind": "Deployment",
-                    "name": "checkout",
+                    "name": "payments",
                     "path": "spec.template.spec.topologySpreadConstraints",
                     "value": ZONES,
                 },
@@ -114,7 +114,7 @@ def test_one_shot_change(example_repo: Path, endpoint: Any) -> None:
     sent = Sent()
     with endpoint(replies):
         proposal = agent(example_repo, llm_planner(sent)).propose(
-            "make checkout highly available across zones", open_pr=False
+            "make payments highly available across zones", open_pr=False
         )
     assert proposal.planner == "llm"
     assert [(c.path, c.new) for c in proposal.changes] == [
@@ -132,7 +132,7 @@ def test_one_shot_change(example_repo: Path, endpoint: Any) -> None:
 @pytest.mark.slow
 @pytest.mark.vcr
 def test_repair_after_schema_error(example_repo: Path, endpoint: Any) -> None:
-    replicas = {"kind": "Deployment", "name": "checkout", "path": "spec.replicas"}
+    replicas = {"kind": "Deployment", "name": "payments", "path": "spec.replicas"}
     replies = [
         tool_calls(("set_field", {**replicas, "value": "three"}), usage=(2300, 40)),
         tool_calls(("finish", {"rationale": "three replicas"}), usage=(2400, 15)),
@@ -142,7 +142,7 @@ def test_repair_after_schema_error(example_repo: Path, endpoint: Any) -> None:
     sent = Sent()
     with endpoint(replies):
         proposal = agent(example_repo, llm_planner(sent)).propose(
-            "scale checkout to three", open_pr=False
+            "scale payments to three", open_pr=False
         )
     assert proposal.iterations == 2
     assert not proposal.blocked

@@ -32,13 +32,13 @@ HA = [
     tool_calls(
         (
             "set_field",
-            {"kind": "Deployment", "name": "checkout", "path": "spec.replicas", "value": 3},
+            {"kind": "Deployment", "name": "payments", "path": "spec.replicas", "value": 3},
         ),
         (
             "set_field",
             {
                 "kind": "Deployment",
-                "name": "checkout",
+                "name": "payments",
                 "path": "spec.template.spec.topologySpreadConstraints",
                 "value": ZONES,
             },
@@ -71,7 +71,7 @@ def test_propose_with_the_llm_planner_through_a_base_url(example_repo: Path) -> 
         code, proposal = propose(
             example_repo,
             server,
-            "make checkout highly available across zones",
+            "make payments highly available across zones",
             "--planner",
             "llm",
             "--model",
@@ -96,12 +96,12 @@ def test_auto_planner_uses_the_model_only_when_the_offline_grammar_does_not_fit(
     example_repo: Path,
 ) -> None:
     with ScriptedOpenAI(HA).running() as server:
-        _, offline = propose(example_repo, server, "scale checkout to 5", "--model", "gpt-4o-mini")
+        _, offline = propose(example_repo, server, "scale payments to 5", "--model", "gpt-4o-mini")
         assert server.requests == []
         _, llm = propose(
             example_repo,
             server,
-            "make checkout highly available across zones",
+            "make payments highly available across zones",
             "--model",
             "gpt-4o-mini",
         )
@@ -117,7 +117,7 @@ def test_server_errors_are_retried(example_repo: Path) -> None:
         code, proposal = propose(
             example_repo,
             server,
-            "make checkout highly available across zones",
+            "make payments highly available across zones",
             "--planner",
             "llm",
             "--model",
@@ -134,7 +134,7 @@ def test_server_errors_are_retried(example_repo: Path) -> None:
 def test_llm_planner_without_a_model_explains_how_to_configure_one(example_repo: Path) -> None:
     with ScriptedOpenAI([]).running() as server:
         code, out = propose(
-            example_repo, server, "make checkout highly available", "--planner", "llm"
+            example_repo, server, "make payments highly available", "--planner", "llm"
         )
     assert code == 2
     assert out["error"] == "ConfigError"

@@ -43,7 +43,7 @@ def test_propose_to_github_then_list_and_sync(
     (repo / ".kubesmith.yaml").write_text("forge:\n  reviewers: [alice]\n")
     with gh.cassette("open_pr_new") as cassette:
         code, out, err = run(
-            "propose", "scale checkout to 3", "--repo", str(repo), *GITHUB, "-o", "json"
+            "propose", "scale payments to 3", "--repo", str(repo), *GITHUB, "-o", "json"
         )
     assert code == 0, err
     proposal = json.loads(out)
@@ -58,7 +58,7 @@ def test_propose_to_github_then_list_and_sync(
     assert (listed["forge"], listed["id"], listed["branch"]) == ("github", "7", proposal["branch"])
 
     code, out, _ = run("review", "list", "--repo", str(repo))
-    assert "github" in out and "scale checkout to 3" in out
+    assert "github" in out and "scale payments to 3" in out
 
     code, out, err = run("review", "show", "7", "--repo", str(repo), "-o", "json")
     assert code == 0, err
@@ -92,7 +92,7 @@ def test_propose_to_github_without_credentials_is_a_usage_error(
     repo, bare = example_with_remote
     monkeypatch.delenv("GITHUB_TOKEN")
     monkeypatch.delenv("GH_TOKEN", raising=False)
-    code, _, err = run("propose", "scale checkout to 3", "--repo", str(repo), *GITHUB)
+    code, _, err = run("propose", "scale payments to 3", "--repo", str(repo), *GITHUB)
     assert code == 2
     assert "GITHUB_TOKEN" in err
     assert set(remote_branches(bare)) == {"main"}

@@ -330,7 +330,6 @@ class _Builder:
                         result.setdefault(k, v)
         return result
 
-
     def _key(self, node: ScalarNode) -> Any:
         self.build(node)  # an explicitly tagged key that cannot be read is an error
         return key_value(node)

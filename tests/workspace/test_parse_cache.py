@@ -79,7 +79,6 @@ def test_a_cache_that_cannot_be_written_is_only_slower(example_repo: Path, tmp_p
     )
 
 
-
 def test_the_cache_key_covers_the_module_that_builds_values() -> None:
     """The workspace's values are built by kubesmith.reading.goyaml (YAML as kubectl reads it):
     a change to its rules must not serve documents parsed by the old ones."""

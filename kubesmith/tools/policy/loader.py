@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from kubesmith.errors import ManifestRefused
-from kubesmith.reading import compose_documents, read_text
+from kubesmith.reading import SAFE_LOADER, compose_documents, read_text
 from kubesmith.reading.goyaml import wire_value
 from kubesmith.tools.policy.apimatch import Error
 from kubesmith.tools.policy.apivalidation import VERSION, binding_errors, policy_errors
@@ -37,7 +37,6 @@ from kubesmith.tools.policy.model import (
 from kubesmith.tools.policy.programcache import cached_json
 
 GROUP = "admissionregistration.k8s.io"
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
 _ACTIONS = ("Deny", "Warn", "Audit")
 _KINDS = ("ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding")
 
@@ -327,7 +326,7 @@ def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None
             collected.add(obj, None, line)
         return collected.result()
     try:  # bounded like every manifest read (size, depth, aliases): policy files are untrusted
-        for node in compose_documents(text, file, loader=_LOADER):
+        for node in compose_documents(text, file):
             if node is not None:  # read as kubectl would send it (go-yaml: 12:30 is text)
                 collected.add(wire_value(node, strict=False), node)
     except ManifestRefused as e:
@@ -343,7 +342,7 @@ def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None
 def _documents(text: str) -> list[tuple[int, Any]]:
     """(line, document) of each document of ``text``, List items flattened (a pack's data)."""
     out: list[tuple[int, Any]] = []
-    loader = _LOADER(text)
+    loader = SAFE_LOADER(text)
     try:
         while loader.check_node():
             node = loader.get_node()

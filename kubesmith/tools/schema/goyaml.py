@@ -11,14 +11,8 @@ from typing import Any
 
 import yaml
 
-from kubesmith.reading.goyaml import NotJson, resolve_plain, wire_value
-
-__all__ = ["NotJson", "resolve_plain", "wire_object", "wire_value"]
-
-try:
-    _LOADER: type[Any] = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    _LOADER = yaml.SafeLoader
+from kubesmith.reading import SAFE_LOADER
+from kubesmith.reading.goyaml import wire_value
 
 
 def wire_object(m: Any) -> dict[str, Any]:
@@ -29,7 +23,7 @@ def wire_object(m: Any) -> dict[str, Any]:
     limits already), else its ``obj`` as it is.
 
     Raises:
-        NotJson: for a value JSON cannot carry.
+        kubesmith.reading.goyaml.NotJson: for a value JSON cannot carry.
     """
     inner = getattr(m, "doc", None)  # a wrapper (a document placed in its namespace)
     if inner is not None and hasattr(inner, "obj"):
@@ -40,6 +34,6 @@ def wire_object(m: Any) -> dict[str, Any]:
         if not isinstance(text, str):
             obj: dict[str, Any] = m.obj
             return obj
-        node = yaml.compose(text, Loader=_LOADER)
+        node = yaml.compose(text, Loader=SAFE_LOADER)
     value = wire_value(node)
     return value if isinstance(value, dict) else {}

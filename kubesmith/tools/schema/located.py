@@ -17,10 +17,8 @@ import yaml
 
 from kubesmith.errors import ManifestError
 from kubesmith.model import Match, PathSegment, ResourceRef, format_path, parse_path
-from kubesmith.reading import SAFE_LOADER, compose_documents
+from kubesmith.reading import compose_documents
 from kubesmith.reading.goyaml import wire_value
-
-_Loader: type[Any] = SAFE_LOADER
 
 MAX_NODES = 500_000
 """A document expanding to more nodes than this (a YAML alias bomb) is refused, not walked."""

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kubesmith.tools.schema.goyaml import NotJson, resolve_plain, wire_value
+from kubesmith.reading.goyaml import NotJson, resolve_plain, wire_value
 
 
 @pytest.mark.parametrize(

@@ -36,17 +36,17 @@ class FieldChange:
 
 def _named(*lists: Sequence[Any]) -> str | None:
     """The key that names every item of each list of mappings uniquely (``name``), if any."""
+    if not any(lists):
+        return None
     for key in ("name", "containerPort", "mountPath", "ip"):
-        ok = True
-        for items in lists:
-            values = [i.get(key) if isinstance(i, Mapping) else None for i in items]
-            if not all(isinstance(v, (str, int)) for v in values) or len(set(values)) != len(
-                values
-            ):
-                ok = False
-        if ok and any(lists):
+        if all(_names_uniquely(items, key) for items in lists):
             return key
     return None
+
+
+def _names_uniquely(items: Sequence[Any], key: str) -> bool:
+    values = [i.get(key) if isinstance(i, Mapping) else None for i in items]
+    return all(isinstance(v, (str, int)) for v in values) and len(set(values)) == len(values)
 
 
 def diff_fields(before: Any, after: Any, prefix: tuple[PathSegment, ...] = ()) -> list[FieldChange]:
@@ -61,11 +61,11 @@ def diff_fields(before: Any, after: Any, prefix: tuple[PathSegment, ...] = ()) -
 def _diff(before: Any, after: Any, prefix: tuple[PathSegment, ...]) -> Iterator[FieldChange]:
     if before == after:
         return
+    path = format_path(prefix) if prefix else ""
     if before is None or after is None:
         kind: ChangeKind = "added" if before is None else "removed"
-        yield FieldChange(format_path(prefix) if prefix else "", kind, before, after)
+        yield FieldChange(path, kind, before, after)
         return
-    path = format_path(prefix) if prefix else ""
     if isinstance(before, Mapping) and isinstance(after, Mapping):
         for key in [*before, *(k for k in after if k not in before)]:
             seg = str(key)
@@ -91,9 +91,6 @@ def _diff(before: Any, after: Any, prefix: tuple[PathSegment, ...]) -> Iterator[
                     else:
                         yield from _diff(old[name], new[name], (*prefix, item))
                 return
-    if not prefix:
-        yield FieldChange("", "changed", before, after)
-        return
     yield FieldChange(path, "changed", before, after)
 
 

@@ -154,7 +154,7 @@ def resource_history(
         parse_path(field_path)  # a clear error for a malformed path, before any work
     git, start, ref, docs = open_resource(repo, resource, settings, rev)
     files = tuple(sorted({d.file for d in docs}))
-    commits = _log(git, start, files, since)
+    commits = log_commits(git, start, files, since)
     blobs = read_blobs(
         git.root, {sha for c in commits for _, old, new in c.files for sha in (old, new)}
     )
@@ -221,15 +221,18 @@ def open_resource(
     return git, start, ref, docs
 
 
-def _log(git: GitRepo, start: str, files: Sequence[str], since: str | None) -> list[_Commit]:
-    """Commits touching ``files`` from ``start``, newest first, with each file's blobs."""
-    fmt = LOG_FORMAT
-    args = ["-c", "core.quotePath=off", "log", "--no-renames", "--raw", "--no-abbrev",
-            f"--format={_REC}{fmt}", start]  # fmt: skip
+def log_commits(
+    git: GitRepo, start: str, paths: Sequence[str], since: str | None, *, first_parent: bool = False
+) -> list[_Commit]:
+    """Commits touching ``paths`` from ``start``, newest first, with the blobs of each of
+    ``paths`` (files) it changed."""
+    args = ["-c", "core.quotePath=off", "log", "--no-renames", "--raw", "--no-abbrev"]
     if since:
-        args.insert(4, f"--since={since}")
-    out = git.run(*args, "--", *files)
-    wanted = set(files)
+        args.append(f"--since={since}")
+    if first_parent:
+        args.append("--first-parent")
+    out = git.run(*args, f"--format={_REC}{LOG_FORMAT}", start, "--", *paths)
+    wanted = set(paths)
     commits = []
     # (git.run strips the output, and str.strip counts \x1e as whitespace: skip empty records)
     for record in filter(None, out.split(_REC)):

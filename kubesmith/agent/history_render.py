@@ -17,11 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from kubesmith.agent.fielddiff import diff_fields, field_matches
 from kubesmith.agent.history import (
-    _REC,
-    _SEP,
-    LOG_FORMAT,
     History,
     HistoryEntry,
+    log_commits,
     open_resource,
     proposal_info,
 )
@@ -54,28 +52,23 @@ def rendered_history(
     """
     git, start, ref, docs = open_resource(repo, resource, settings, rev)
     folders = sorted({overlay.strip("/"), *(str(Path(d.file).parent) for d in docs)})
-    args = ["log", "--first-parent", f"--format={_REC}{LOG_FORMAT}", start]
-    if since:
-        args.insert(1, f"--since={since}")
-    commits = [r.split(_SEP) for r in git.run(*args, "--", *folders).split(_REC) if r.strip()]
+    commits = log_commits(git, start, folders, since, first_parent=True)
     if not commits:
         return History(ref, tuple(folders), field_path, (), 0)
-    oldest = commits[-1][0]
-    parent = _parent(git, oldest)
-    objects = {c[0]: _rendered(git.root, c[0], overlay, ref) for c in commits}
+    parent = _parent(git, commits[-1].sha)
+    objects = {c.sha: _rendered(git.root, c.sha, overlay, ref) for c in commits}
     if parent is not None:
         objects[parent] = _rendered(git.root, parent, overlay, ref)
     entries = []
-    for i, (sha, date, author, subject, *rest) in enumerate(commits):
-        before_sha = commits[i + 1][0] if i + 1 < len(commits) else parent
+    for i, c in enumerate(commits):
+        before_sha = commits[i + 1].sha if i + 1 < len(commits) else parent
         before = objects.get(before_sha) if before_sha else None
-        changes = diff_fields(before, objects[sha])
+        changes = diff_fields(before, objects[c.sha])
         if field_path is not None:
-            changes = [c for c in changes if c.path and field_matches(c.path, field_path)]
+            changes = [ch for ch in changes if ch.path and field_matches(ch.path, field_path)]
         if changes:
-            trailer = (rest[0] if rest else "").split(",")[-1].strip()
-            info = proposal_info(store, trailer) if trailer else None
-            entries.append(HistoryEntry(sha, date, author.strip(), subject,
+            info = proposal_info(store, c.proposal) if c.proposal else None
+            entries.append(HistoryEntry(c.sha, c.date, c.author, c.subject,
                                         f"{overlay} (rendered)", tuple(changes), info))  # fmt: skip
     return History(ref, tuple(folders), field_path, tuple(entries), len(commits))
 

@@ -312,11 +312,10 @@ def _doc(ws: Workspace, file: str, key: tuple[str, str]) -> Any:
 def _restore(repo: Path, base: str, ws: Workspace, t: _Target) -> list[Edit]:
     """Edits putting ``t.resource`` (or its ``t.field``) back as it was at ``t.commit``."""
     assert t.resource is not None
-    kind, _, name = parse_resource(t.resource)
     ref, docs = locate(ws, t.resource)
+    key = (ref.kind, ref.name)
     edits: list[Edit] = []
     for file in sorted({d.file for d in docs}):
-        key = (ref.kind, ref.name)
         then = _by_key(_docs(repo, t.commit, file)).get(key)
         now = _by_key(_docs(repo, base, file)).get(key)
         for change in diff_fields(now, then):
@@ -324,6 +323,7 @@ def _restore(repo: Path, base: str, ws: Workspace, t: _Target) -> list[Edit]:
                 continue
             edits.append(_edit(ws, file, key, change, then))
     if not edits:
-        raise UsageError(f"{t.what or name} is already as it was at {t.commit[:7]}")
-    del kind
+        raise UsageError(
+            f"{t.what or parse_resource(t.resource)[2]} is already as it was at {t.commit[:7]}"
+        )
     return edits

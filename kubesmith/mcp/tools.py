@@ -280,13 +280,12 @@ class Workbench:
 
     def manifest_files(self) -> list[str]:
         """The repository's manifest and kustomization files at the base branch."""
-        ws = self._base_workspace()
-        return sorted({*(d.file for d in ws.documents), *(k.file for k in ws.kustomizations)})
+        return _manifest_files(self._base_workspace())
 
     def manifest_text(self, path: str) -> str:
         """One manifest file as the base branch has it, secrets masked, fenced."""
         ws = self._base_workspace()
-        if path not in self.manifest_files():
+        if path not in _manifest_files(ws):
             raise UsageError(f"no manifest {path!r} in the repository")
         return delimit(RepoView(ws, Redactor()).file_text(path), path)
 
@@ -301,6 +300,10 @@ class Workbench:
         if not full.exists():
             raise UsageError(f"{path!r} does not exist in the repository")
         return full
+
+
+def _manifest_files(ws: Any) -> list[str]:
+    return sorted({*(d.file for d in ws.documents), *(k.file for k in ws.kustomizations)})
 
 
 def _record(r: PullRequestRecord) -> JSONObject:

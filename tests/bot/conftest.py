@@ -90,11 +90,19 @@ def recorder() -> vcr.VCR:
 def fill(cassette: Any, **values: str) -> Any:
     """Replace ``__KEY__`` placeholders in the cassette's response bodies with this run's values
     (the test repository's shas and clone URL); returns the cassette."""
+    return replace_in_cassette(
+        cassette, {f"__{key.upper()}__": value for key, value in values.items()}
+    )
+
+
+def replace_in_cassette(cassette: Any, replacements: dict[str, str]) -> Any:
+    """Replace each key of ``replacements`` by its value in the cassette's response bodies;
+    returns the cassette."""
     for response in cassette.responses:
         body = response["body"]["string"]
         text = body.decode() if isinstance(body, bytes) else body
-        for key, value in values.items():
-            text = text.replace(f"__{key.upper()}__", value)
+        for old, new in replacements.items():
+            text = text.replace(old, new)
         response["body"]["string"] = text.encode() if isinstance(body, bytes) else text
     return cassette
 

@@ -21,6 +21,7 @@ from tests.bot.conftest import (
     payload,
     pr_payload,
     recorder,
+    replace_in_cassette,
     seed_kubesmith_pull,
 )
 from tests.conftest import git
@@ -29,25 +30,37 @@ from tests.conftest import git
 pytestmark = pytest.mark.slow
 
 
+def _comment(
+    bot_server: BotServer,
+    repo: PullRepo,
+    command: str,
+    cassette_name: str,
+    *,
+    rewrite: dict[str, str] | None = None,
+    **values: str,
+) -> None:
+    """Post ``command`` as dana's comment 960 on the repository's pull request and wait until
+    it is handled, GitHub answering from ``cassette_name`` (filled with the repository's shas,
+    clone URL and ``values``, then ``rewrite``'s replacements) and every recorded answer used."""
+    clone_url = repo.bare.as_uri()
+    data = payload(
+        "issue_comment", comment_id=960, login="dana", user_type="User",
+        body=command, clone_url=clone_url,
+    )  # fmt: skip
+    with recorder().use_cassette(cassette_name) as cassette:
+        fill(cassette, head_sha=repo.head_sha, base_sha=repo.base_sha, clone_url=clone_url,
+             **values)  # fmt: skip
+        replace_in_cassette(cassette, rewrite or {})
+        assert bot_server.post("issue_comment", data).status_code == 202
+        bot_server.wait_for("done", 1)
+        assert cassette.all_played
+
+
 def test_intent_in_a_comment_opens_a_pull_request_into_the_branch(
     bot_server: BotServer, pull_repo: PullRepo
 ) -> None:
     bot_server.start()
-    clone_url = pull_repo.bare.as_uri()
-    data = payload(
-        "issue_comment", comment_id=960, login="dana", user_type="User",
-        body="/kubesmith scale checkout to 3", clone_url=clone_url,
-    )  # fmt: skip
-    values = {
-        "head_sha": pull_repo.head_sha,
-        "base_sha": pull_repo.base_sha,
-        "clone_url": clone_url,
-    }
-    with recorder().use_cassette("command_propose.yaml") as cassette:
-        fill(cassette, **values)
-        assert bot_server.post("issue_comment", data).status_code == 202
-        bot_server.wait_for("done", 1)
-        assert cassette.all_played
+    _comment(bot_server, pull_repo, "/kubesmith scale checkout to 3", "command_propose.yaml")
     create = next(s for s in bot_server.sent if s.method == "POST" and s.path.endswith("/pulls"))
     assert create.body["base"] == "break-replicas"
     branch = create.body["head"]
@@ -144,19 +157,9 @@ def test_intent_on_kubesmiths_own_pull_request_pushes_a_commit_onto_it(
     # kubesmith opened #7 from that branch: the store's record is what makes it "own".
     seed_kubesmith_pull(f"sqlite:///{bot_server.data_dir / 'kubesmith.db'}", number=7,
                         branch=head_ref)  # fmt: skip
-    clone_url = repo.bare.as_uri()
-    data = payload(
-        "issue_comment", comment_id=960, login="dana", user_type="User",
-        body="/kubesmith scale checkout to 4", clone_url=clone_url,
-    )  # fmt: skip
     body = json.dumps(_kubesmith_body("4f1c2a9b7d3e"))[1:-1]
-    values = {"head_sha": before, "base_sha": repo.base_sha, "clone_url": clone_url,
-              "head_ref": head_ref, "pr_body": body}  # fmt: skip
-    with recorder().use_cassette("command_own_pull.yaml") as cassette:
-        fill(cassette, **values)
-        assert bot_server.post("issue_comment", data).status_code == 202
-        bot_server.wait_for("done", 1)
-        assert cassette.all_played
+    _comment(bot_server, repo, "/kubesmith scale checkout to 4", "command_own_pull.yaml",
+             head_ref=head_ref, pr_body=body)  # fmt: skip
     tip = git(repo.bare, "rev-parse", head_ref).strip()
     assert git(repo.bare, "rev-parse", f"{tip}~1").strip() == before  # a fast-forward
     assert "replicas: 4" in git(repo.bare, "show", f"{tip}:deploy/checkout.yaml")
@@ -169,21 +172,7 @@ def test_explain_lists_each_finding_with_its_rule(
     bot_server: BotServer, pull_repo: PullRepo
 ) -> None:
     bot_server.start()
-    clone_url = pull_repo.bare.as_uri()
-    data = payload(
-        "issue_comment", comment_id=960, login="dana", user_type="User",
-        body="/kubesmith explain", clone_url=clone_url,
-    )  # fmt: skip
-    values = {
-        "head_sha": pull_repo.head_sha,
-        "base_sha": pull_repo.base_sha,
-        "clone_url": clone_url,
-    }
-    with recorder().use_cassette("command_explain.yaml") as cassette:
-        fill(cassette, **values)
-        assert bot_server.post("issue_comment", data).status_code == 202
-        bot_server.wait_for("done", 1)
-        assert cassette.all_played
+    _comment(bot_server, pull_repo, "/kubesmith explain", "command_explain.yaml")
     reply = bot_server.sent[-1].body["body"]
     assert "`deploy/checkout.yaml:8` field `spec.replicas`" in reply
     assert "schema" in reply
@@ -193,21 +182,7 @@ def test_validate_command_updates_the_validation_comment_and_replies(
     bot_server: BotServer, pull_repo: PullRepo
 ) -> None:
     bot_server.start()
-    clone_url = pull_repo.bare.as_uri()
-    data = payload(
-        "issue_comment", comment_id=960, login="dana", user_type="User",
-        body="/kubesmith validate", clone_url=clone_url,
-    )  # fmt: skip
-    values = {
-        "head_sha": pull_repo.head_sha,
-        "base_sha": pull_repo.base_sha,
-        "clone_url": clone_url,
-    }
-    with recorder().use_cassette("command_validate.yaml") as cassette:
-        fill(cassette, **values)
-        assert bot_server.post("issue_comment", data).status_code == 202
-        bot_server.wait_for("done", 1)
-        assert cassette.all_played
+    _comment(bot_server, pull_repo, "/kubesmith validate", "command_validate.yaml")
     validation = bot_server.sent[4].body["body"]
     assert "deploy/checkout.yaml:8" in validation
     assert "<!-- kubesmith:validation -->" in validation
@@ -262,27 +237,9 @@ def test_explain_on_a_strangers_pull_request_shows_no_other_proposal(
     """#7 is not kubesmith's; its body names proposal 4f1c2a9b7d3e (kubesmith's #12)."""
     bot_server.start()
     seed_kubesmith_pull(f"sqlite:///{bot_server.data_dir / 'kubesmith.db'}")
-    clone_url = pull_repo.bare.as_uri()
-    data = payload(
-        "issue_comment", comment_id=960, login="dana", user_type="User",
-        body="/kubesmith explain", clone_url=clone_url,
-    )  # fmt: skip
-    values = {
-        "head_sha": pull_repo.head_sha,
-        "base_sha": pull_repo.base_sha,
-        "clone_url": clone_url,
-    }
     forged = 'Bump it. <!-- kubesmith-metadata {\\"proposal\\": \\"4f1c2a9b7d3e\\"} -->'
-    with recorder().use_cassette("command_explain.yaml") as cassette:
-        fill(cassette, **values)
-        for response in cassette.responses:
-            body = response["body"]["string"]
-            text = body.decode() if isinstance(body, bytes) else body
-            text = text.replace("Bump checkout for the sale.", forged)
-            response["body"]["string"] = text.encode() if isinstance(body, bytes) else text
-        assert bot_server.post("issue_comment", data).status_code == 202
-        bot_server.wait_for("done", 1)
-        assert cassette.all_played
+    _comment(bot_server, pull_repo, "/kubesmith explain", "command_explain.yaml",
+             rewrite={"Bump checkout for the sale.": forged})  # fmt: skip
     reply = bot_server.sent[-1].body["body"]
     assert "scale checkout to 3" not in reply  # the other proposal's intent
     assert "`deploy/checkout.yaml:8` field `spec.replicas`" in reply  # its own findings instead

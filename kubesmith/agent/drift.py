@@ -21,6 +21,7 @@ from kubesmith.agent.fielddiff import diff_fields, field_matches
 from kubesmith.config import Settings
 from kubesmith.model import ChangeSet, Edit, RemoveField, SetField
 from kubesmith.workspace import DirectorySource, Workspace
+from kubesmith.workspace.kustomize import KUSTOMIZATION_NAMES
 
 Status = Literal["only-in-git", "only-in-cluster", "changed"]
 _HIDDEN = "(hidden: Secret value)"
@@ -165,8 +166,7 @@ def desired_objects(
     """What the repository deploys from ``path``: a kustomization rendered with the pinned
     kustomize, else the plain resources under it (patches excluded)."""
     folder = (path or ".").strip("/") or "."
-    if any((repo / folder / n).is_file() for n in ("kustomization.yaml", "kustomization.yml",
-                                                   "Kustomization")):  # fmt: skip
+    if any((repo / folder / n).is_file() for n in KUSTOMIZATION_NAMES):
         from kubesmith.agent.validation.rendering import render
 
         return [dict(m.obj) for m in render(repo, "" if folder == "." else folder)]

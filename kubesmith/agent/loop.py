@@ -54,6 +54,12 @@ def _quiet(_: str) -> None:
     return None
 
 
+def tidy_intent(intent: str) -> str:
+    """``intent`` with spaces tidied within each line and blank lines dropped; lines stay apart,
+    since each is its own request (``""`` when nothing is said)."""
+    return "\n".join(" ".join(line.split()) for line in intent.splitlines() if line.strip())
+
+
 @dataclass
 class Agent:
     """Turns intents into proposals for one repository.
@@ -95,8 +101,7 @@ class Agent:
             UsageError: empty intent, an unknown or ambiguous reference, nothing to change.
             RunError: git or a tool failed; nothing is left behind.
         """
-        # Spaces are tidied within each line; lines stay apart, since each is its own request.
-        intent = "\n".join(" ".join(line.split()) for line in intent.splitlines() if line.strip())
+        intent = tidy_intent(intent)
         if not intent:
             raise UsageError("the intent is empty; say what to change, e.g. 'scale checkout to 3'")
         base = self.load_base()
@@ -300,10 +305,8 @@ class Agent:
             PreviouslyRejected: the same change was rejected and ``force`` is not set.
         """
         if self.store is None:
-            return fingerprint(changes if isinstance(changes, ChangeSet) else list(changes))
-        return check_not_rejected(
-            self.store, changes if isinstance(changes, ChangeSet) else list(changes), force=force
-        )
+            return fingerprint(changes)
+        return check_not_rejected(self.store, changes, force=force)
 
     def plan_and_repair(
         self,

@@ -15,7 +15,7 @@ This module knows nothing of terminals; ``kubesmith chat`` drives it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from kubesmith.agent.attempt import Attempt, merge_edits
 from kubesmith.agent.learning import PreviouslyRejected
@@ -248,4 +248,4 @@ class ChatSession:
             self.turns.clear()
             self.base = self.agent.load_base()
             self.changes, self.findings = [], []
-        return replace(proposal)
+        return proposal

@@ -70,7 +70,7 @@ def agent(repo: Path, *edits: Any, forge: bool = True) -> Agent:
 
 @pytest.mark.slow
 def test_proposal_makes_a_branch_and_a_local_pull_request(example_repo: Path) -> None:
-    (example_repo / "base" / "cart" / "service.yaml").write_text("mine: true\n")  # dirty payments
+    (example_repo / "base" / "cart" / "service.yaml").write_text("mine: true\n")  # dirty checkout
     head = git(example_repo, "rev-parse", "HEAD")
     p = agent(example_repo, SetField(PAYMENTS, "spec.replicas", 3)).propose("scale payments to 3")
     assert p.branch and p.branch.startswith("kubesmith/scale-payments-to-3-")
@@ -165,7 +165,7 @@ def test_accept_merges_and_reject_keeps_the_branch(example_repo: Path) -> None:
 
 
 @pytest.mark.slow
-def test_accept_refuses_a_dirty_payments(example_repo: Path) -> None:
+def test_accept_refuses_a_dirty_checkout(example_repo: Path) -> None:
     a = agent(example_repo, SetField(PAYMENTS, "spec.replicas", 3))
     p = a.propose("scale payments to 3")
     (example_repo / "base" / "payments.yaml").write_text("mine\n")

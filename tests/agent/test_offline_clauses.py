@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +15,7 @@ from kubesmith.errors import IntentNotUnderstood, ReferenceError_, UsageError
 from kubesmith.model import ChangeSet, SetField
 from kubesmith.workspace import Workspace
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "manifests"
 MEMORY = "spec.template.spec.containers[name=cart].resources.limits.memory"
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    root = tmp_path_factory.mktemp("shop") / "repo"
-    shutil.copytree(EXAMPLE, root)
-    return Workspace.load(root)
 
 
 def edits(ws: Workspace, intent: str) -> list[tuple[str, str, Any]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +21,11 @@ from kubesmith.model import (
 )
 from kubesmith.workspace import Workspace
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "manifests"
 POD = "spec.template.spec"
 
 
 def c(name: str) -> str:
     return f"{POD}.containers[name={name}]"
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    """The example repository, loaded once: planning never writes, so tests can share it."""
-    root = tmp_path_factory.mktemp("shop") / "repo"
-    shutil.copytree(EXAMPLE, root)
-    return Workspace.load(root)
 
 
 def edits(ws: Workspace, intent: str) -> list[tuple[Any, ...]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -13,15 +12,6 @@ from kubesmith.agent.offline import OfflinePlanner
 from kubesmith.errors import ReferenceError_
 from kubesmith.model import SetField
 from kubesmith.workspace import Workspace
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "manifests"
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    root = tmp_path_factory.mktemp("shop") / "repo"
-    shutil.copytree(EXAMPLE, root)
-    return Workspace.load(root)
 
 
 def targets(ws: Workspace, intent: str) -> list[str]:

@@ -3,23 +3,11 @@ own number (they were read as one, and every resource got the first number)."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from kubesmith.agent.offline import OfflinePlanner
 from kubesmith.model import SetField
 from kubesmith.workspace import Workspace
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "manifests"
-
-
-@pytest.fixture(scope="module")
-def shop(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
-    root = tmp_path_factory.mktemp("shop") / "repo"
-    shutil.copytree(EXAMPLE, root)
-    return Workspace.load(root)
 
 
 def replicas(shop: Workspace, intent: str) -> dict[str, object]:

@@ -14,10 +14,7 @@ from tests.conftest import git
 
 KUBESMITH = str(Path(sys.executable).with_name("kubesmith"))
 
-pytestmark = pytest.mark.slow  # starts the kubesmith CLI
-
-
-# Starts a process or a server (see tests/process_guard.py): not in `make unit`.
+# Starts the kubesmith CLI (see tests/process_guard.py): not in `make unit`.
 pytestmark = pytest.mark.slow
 
 

@@ -35,7 +35,7 @@ from kubesmith.agent.offline.specs import (
 )
 from kubesmith.agent.planner import PlanContext
 from kubesmith.errors import IntentNotUnderstood, ReferenceError_, UsageError
-from kubesmith.kinds import SCALABLE_KINDS, SELECTOR_KINDS, WORKLOAD_KINDS
+from kubesmith.kinds import KIND_ALIASES, SCALABLE_KINDS, SELECTOR_KINDS, WORKLOAD_KINDS
 from kubesmith.model import ChangeSet, Edit, Finding
 
 if TYPE_CHECKING:
@@ -294,8 +294,6 @@ def _refuse_out_of_range(changes: Sequence[object], clause: str) -> None:
 
 def _names(ws: Workspace) -> set[str]:
     """Words that name something in ``ws``: resource names, namespaces, kind words."""
-    from kubesmith.kinds import KIND_ALIASES
-
     out = {w.lower() for w in KIND_ALIASES}
     for d in ws.resources:
         out.add(d.ref.name.lower())

@@ -17,10 +17,10 @@ import yaml
 from kubesmith.errors import ManifestRefused
 from kubesmith.reading import SAFE_LOADER, compose_documents, read_text
 from kubesmith.reading.goyaml import wire_value
+from kubesmith.reading.lists import is_list, item_defaults
 from kubesmith.tools.policy.apimatch import Error
 from kubesmith.tools.policy.apivalidation import VERSION, binding_errors, policy_errors
 from kubesmith.tools.policy.celenv import CelCompileError, CelEnvironment
-from kubesmith.tools.policy.lists import is_list, item_defaults
 from kubesmith.tools.policy.model import (
     Binding,
     LabelSelector,
@@ -253,13 +253,11 @@ class _Collected:
         if not isinstance(obj, dict):
             return
         line = node.start_mark.line + 1 if node is not None else line
-        if is_list(obj) and isinstance(node, yaml.MappingNode):
-            items = next((v for k, v in node.value if k.value == "items"), None)
-            if isinstance(items, yaml.SequenceNode):
-                for item, item_node in zip(obj["items"], items.value, strict=False):
-                    if isinstance(item, dict):
-                        self.add(item_defaults(item, obj), item_node)
-                return
+        items = _list_items(obj, node)
+        if items is not None:
+            for item, item_node in items:
+                self.add(item, item_node)
+            return
         kind = obj.get("kind")
         if kind not in _KINDS:
             if kind:
@@ -316,6 +314,18 @@ class _Collected:
         )
 
 
+def _list_items(obj: Any, node: yaml.Node | None) -> list[tuple[dict[str, Any], yaml.Node]] | None:
+    """The mapping items of a List document (with the List's apiVersion/kind where they have
+    none) and their nodes, or None when ``obj`` is not a List whose ``items`` node is a sequence."""
+    if not (isinstance(obj, dict) and is_list(obj) and isinstance(node, yaml.MappingNode)):
+        return None
+    items = next((v for k, v in node.value if k.value == "items"), None)
+    if not isinstance(items, yaml.SequenceNode):
+        return None
+    pairs = zip(obj["items"], items.value, strict=False)
+    return [(item_defaults(item, obj), n) for item, n in pairs if isinstance(item, dict)]
+
+
 def load_text(text: str, file: str, env: CelEnvironment, pack: str | None = None) -> PolicySet:
     """Load every document of one YAML text (``file`` names it in problems); the items of a
     ``kind: List`` (or any ``*List``) are loaded as documents of their own."""
@@ -349,15 +359,9 @@ def _documents(text: str) -> list[tuple[int, Any]]:
             if node is None:
                 continue
             obj = loader.construct_document(node)
-            items = (
-                next((v for k, v in node.value if k.value == "items"), None)
-                if (isinstance(obj, dict) and is_list(obj) and isinstance(node, yaml.MappingNode))
-                else None
-            )
-            if isinstance(items, yaml.SequenceNode):
-                out += [(n.start_mark.line + 1, item_defaults(item, obj))
-                        for item, n in zip(obj["items"], items.value, strict=False)
-                        if isinstance(item, dict)]  # fmt: skip
+            items = _list_items(obj, node)
+            if items is not None:
+                out += [(n.start_mark.line + 1, item) for item, n in items]
             else:
                 out.append((node.start_mark.line + 1, obj))
     finally:

@@ -23,12 +23,13 @@ from kubesmith.errors import ManifestError, ToolError
 from kubesmith.model import Finding, Manifest, format_path
 from kubesmith.reading import load_all, read_text
 from kubesmith.reading.goyaml import NotJson
+from kubesmith.reading.lists import ListItem
 from kubesmith.tools.schema.bundle import FORMAT, SchemaSet, ensure_schemas
 from kubesmith.tools.schema.crds import CrdSchema, CrdSet, crd_schemas, ensure_crd_schemas, is_crd
 from kubesmith.tools.schema.embedded import EmbeddedEngine
 from kubesmith.tools.schema.goyaml import wire_object
 from kubesmith.tools.schema.kubeconform import DEFAULT_TIMEOUT_S, KubeconformRun, check_documents
-from kubesmith.tools.schema.lists import ListItem, list_items
+from kubesmith.tools.schema.lists import list_items
 from kubesmith.tools.schema.located import expanded_size_exceeds
 from kubesmith.tools.schema.paths import cache_root
 from kubesmith.tools.schema.verdict import (

@@ -123,6 +123,17 @@ def _run_command(session: ChatSession, name: str, arg: str, read: ReadLine) -> b
     return True
 
 
+def _confirm(read: ReadLine, question: str) -> bool | None:
+    """Whether the user answers ``question`` with y or yes; None when the input ended at the
+    question (piped input: said so, instead of ending silently)."""
+    try:
+        answer = read(question)
+    except EOFError:
+        console.print(f"{question}(no answer)", markup=False)
+        return None
+    return answer.strip().lower() in ("y", "yes")
+
+
 def _open_pr(session: ChatSession, title: str, read: ReadLine) -> None:
     if not session.changes:
         console.print("Nothing to propose yet; describe a change first.")
@@ -130,13 +141,11 @@ def _open_pr(session: ChatSession, title: str, read: ReadLine) -> None:
     blocked = any(f.severity == "error" for f in session.findings)
     question = "Validation fails; open the pull request anyway? [y/N] " if blocked else None
     question = question or f"Open a pull request for {len(session.changes)} change(s)? [y/N] "
-    try:
-        answer = read(question)
-    except EOFError:  # piped input ended at the question: say so instead of ending silently
-        console.print(f"{question}(no answer)", markup=False)
+    answer = _confirm(read, question)
+    if answer is None:
         console.print("Not opened; answer y (the line after /pr) to open it.")
         return
-    if answer.strip().lower() not in ("y", "yes"):
+    if not answer:
         console.print("Not opened; keep refining or /pr again.")
         return
     notes = list(session.feedback)
@@ -169,13 +178,7 @@ def _turn(session: ChatSession, line: str, read: ReadLine) -> TurnResult | None:
             return session.turn(line)
         except PreviouslyRejected as e:
             err_console.print(f"[bold yellow]rejected before:[/] {escape(str(e))}")
-            question = "Keep this change anyway? [y/N] "
-            try:
-                answer = read(question)
-            except EOFError:
-                console.print(f"{question}(no answer)", markup=False)
-                answer = ""
-            if answer.strip().lower() not in ("y", "yes"):
+            if not _confirm(read, "Keep this change anyway? [y/N] "):
                 console.print("Not kept; the pending change is as it was.")
                 return None
             return session.turn(line, force=True)

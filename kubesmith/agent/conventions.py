@@ -33,23 +33,14 @@ from kubesmith.agent.diffpaths import DiffLine, diff_lines, image_registry, imag
 from kubesmith.agent.edit_conventions import observe_fields
 from kubesmith.agent.predicates import params_of
 from kubesmith.agent.reasons import ChangeContext, Stated, read_reason
+from kubesmith.errors import ManifestError
 from kubesmith.model import Change, Outcome
+from kubesmith.reading import load_one
 from kubesmith.store.records import Evidence, Rule
 
 if TYPE_CHECKING:
     from kubesmith.store import Store
 
-RULE_KINDS = (
-    "required_label",
-    "required_annotation",
-    "memory_limit_equals_request",
-    "forbidden_registry",
-    "min_replicas",
-    "no_latest_tag",
-    "image_pull_policy",
-    "pdb_required",
-    "field_predicate",
-)
 _IDENTITY = {
     "required_label": ("key",),
     "required_annotation": ("key",),
@@ -163,14 +154,13 @@ def _flow_metadata(
     new: DiffLine, old: DiffLine | None, evidence: Evidence
 ) -> Iterator[Observation]:
     """Keys a reviewer added to a flow-style ``labels: {...}`` (or annotations) line."""
-    import yaml
 
     def parse(line: DiffLine | None) -> dict[str, Any]:
         if line is None or not (line.value or "").startswith("{"):
             return {}
         try:
-            data = yaml.safe_load(line.value or "")
-        except yaml.YAMLError:
+            data = load_one(line.value or "", line.file)  # bounded: the diff is outside input
+        except ManifestError:
             return {}
         return {str(k): v for k, v in data.items()} if isinstance(data, dict) else {}
 

@@ -21,7 +21,9 @@ from typing import Any
 
 from kubesmith.agent.diffpaths import DiffLine
 from kubesmith.agent.predicates import params_of
+from kubesmith.errors import ManifestError
 from kubesmith.kinds import POD_TEMPLATE_PATHS
+from kubesmith.reading import load_one
 
 _FIXED = {"image", "imagePullPolicy", "name", "labels", "annotations", "env", "ports", "args",
           "command", "volumeMounts", "volumes"}  # fmt: skip
@@ -51,8 +53,6 @@ def _scalar(text: str) -> Any:
 
 def _block(hunk: list[DiffLine], start: int) -> Any:
     """The YAML value of the added key at ``start`` (its added child lines), parsed."""
-    import yaml
-
     first = hunk[start]
     indent = len(first.text) - len(first.text.lstrip(" "))
     lines = [first.text]
@@ -61,9 +61,9 @@ def _block(hunk: list[DiffLine], start: int) -> Any:
                               and not ln.text.lstrip().startswith("- ")):  # fmt: skip
             break
         lines.append(ln.text)
-    try:
-        doc = yaml.safe_load("\n".join(line[indent:] for line in lines))
-    except yaml.YAMLError:
+    try:  # bounded (aliases, depth, size): the diff is outside input
+        doc = load_one("\n".join(line[indent:] for line in lines), first.file)
+    except ManifestError:
         return None
     return next(iter(doc.values())) if isinstance(doc, dict) and len(doc) == 1 else None
 

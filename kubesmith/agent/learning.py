@@ -167,7 +167,7 @@ def apply_rules(changeset: ChangeSet, workspace: Workspace, rules: Sequence[Rule
         state = copy.deepcopy(doc.obj)
         for e in mine:
             _simulate(state, e)
-        explicit = {_normalise(state, parse_path(e.path)) for e in mine if isinstance(e, SetField)}
+        explicit = {named_path(state, parse_path(e.path)) for e in mine if isinstance(e, SetField)}
         fixes, conflicts = _fixes(state, approved, explicit)
         edits += [SetField(ref, format_path(p), v, file=file) for p, v in fixes]
         notes += _notes(ref, fixes, conflicts)
@@ -266,7 +266,7 @@ def _fixes(
         elif rule.kind == "field_predicate":
             pred = FieldPredicate.from_params(p)
             for at, _present, value in violations(pred, obj):
-                path = _normalise(obj, at)
+                path = named_path(obj, at)
                 new = repair(pred, obj, at, value)
                 if new is None or path in explicit:
                     why = "the change sets it" if path in explicit else "a person must choose"
@@ -350,7 +350,7 @@ def _merge(target: dict[str, Any], patch: dict[str, Any]) -> None:
             target[k] = copy.deepcopy(v)
 
 
-def _normalise(obj: dict[str, Any], path: Path_) -> Path_:
+def named_path(obj: dict[str, Any], path: Path_) -> Path_:
     """Index segments into named lists become ``[name=...]`` so paths compare across styles."""
     out: list[PathSegment] = []
     node: Any = obj

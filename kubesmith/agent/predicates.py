@@ -249,6 +249,11 @@ def repair(p: FieldPredicate, obj: dict[str, Any], at: Where, value: Any) -> Any
 # --------------------------------------------------------------------------- CEL
 
 
+def cel_string(value: str) -> str:
+    """A CEL string literal for ``value``."""
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def _cel_literal(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -256,8 +261,7 @@ def _cel_literal(value: Any) -> str:
         return str(value)
     if isinstance(value, list):
         return "[" + ", ".join(_cel_literal(v) for v in value) + "]"
-    s = str(value)
-    return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'"
+    return cel_string(str(value))
 
 
 def _quantity_field(p: FieldPredicate) -> bool:

@@ -43,6 +43,21 @@ class Stated:
     params: dict[str, Any] = field(default_factory=dict)
 
 
+RULE_PARAMS: dict[str, tuple[str, ...]] = {
+    "required_label": ("key", "value"),
+    "required_annotation": ("key", "value"),
+    "memory_limit_equals_request": (),
+    "forbidden_registry": ("registry", "replacement"),
+    "min_replicas": ("n",),
+    "no_latest_tag": (),
+    "image_pull_policy": ("policy",),
+    "pdb_required": (),
+    "field_predicate": ("on", "path", "op", "value"),
+}
+"""Every rule kind and the parameters a convention of that kind states (``kinds`` of an
+object-level field predicate follows its path)."""
+
+
 # --------------------------------------------------------------------------- shared words
 
 NEGATION = re.compile(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, Field, ValidationError
 
 from kubesmith.agent.predicates import FieldPredicate
-from kubesmith.agent.reasons import ChangeContext, Stated, read_reason
+from kubesmith.agent.reasons import RULE_PARAMS, ChangeContext, Stated, read_reason
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# the keys of reasons.RULE_PARAMS, spelled out for the tool schema (pydantic needs a Literal)
 Kind = Literal[
     "required_label",
     "required_annotation",
@@ -66,17 +67,6 @@ class report_conventions(BaseModel):
     conventions: list[Convention]
 
 
-_PARAMS: dict[str, tuple[str, ...]] = {
-    "required_label": ("key", "value"),
-    "required_annotation": ("key", "value"),
-    "memory_limit_equals_request": (),
-    "forbidden_registry": ("registry", "replacement"),
-    "min_replicas": ("n",),
-    "no_latest_tag": (),
-    "image_pull_policy": ("policy",),
-    "pdb_required": (),
-    "field_predicate": ("on", "path", "op", "value"),
-}
 _REQUIRED = {"required_label": "key", "required_annotation": "key",
              "forbidden_registry": "registry", "min_replicas": "n",
              "image_pull_policy": "policy"}  # fmt: skip
@@ -84,7 +74,7 @@ _REQUIRED = {"required_label": "key", "required_annotation": "key",
 
 def to_stated(c: Convention) -> Stated | None:
     """The convention as the reader's result, or None when its parameters do not hold up."""
-    params = {p: getattr(c, p) for p in _PARAMS[c.kind]}
+    params = {p: getattr(c, p) for p in RULE_PARAMS[c.kind]}
     needed = _REQUIRED.get(c.kind)
     if needed and params.get(needed) in (None, ""):
         return None

@@ -13,7 +13,13 @@ from typing import Any
 
 import yaml
 
-from kubesmith.agent.predicates import FieldPredicate, cel_expression, describe, resource_rules
+from kubesmith.agent.predicates import (
+    FieldPredicate,
+    cel_expression,
+    cel_string,
+    describe,
+    resource_rules,
+)
 from kubesmith.kinds import RESOURCE_NAMES, SCALABLE_KINDS
 from kubesmith.store.records import Rule
 
@@ -53,11 +59,6 @@ _CONTAINERS = [
         ),
     },
 ]
-
-
-def cel_string(value: str) -> str:
-    """A CEL string literal for ``value``."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _meta_rule(rule: Rule, field: str) -> tuple[list[dict[str, Any]], str, str]:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from kubesmith.agent import predicates
 from kubesmith.agent.diffpaths import image_registry, replace_registry
+from kubesmith.agent.learning import named_path
 from kubesmith.agent.reasons import Stated
 from kubesmith.errors import KubesmithError
 from kubesmith.kinds import pod_spec_keys
@@ -197,7 +198,7 @@ class SimulatedReviewer:
             for at, _present, value in predicates.violations(pred, obj):
                 new = predicates.repair(pred, obj, at, value)
                 # a violation with no agreed fix is still a violation (the reviewer says so)
-                out.append(SetField(ref, format_path(_named(obj, at)), new))
+                out.append(SetField(ref, format_path(named_path(obj, at)), new))
             return out
         out = []
         base = _pod_base(kind)
@@ -222,19 +223,3 @@ class SimulatedReviewer:
             elif conv.kind == "image_pull_policy" and c.get("imagePullPolicy") != p["policy"]:
                 out.append(SetField(ref, format_path((*path, "imagePullPolicy")), p["policy"]))
         return out
-
-
-def _named(obj: dict[str, Any], at: tuple[str | int, ...]) -> tuple[PathSegment, ...]:
-    """``at`` with container indexes as ``[name=...]`` selectors, as people write paths."""
-    out: list[PathSegment] = []
-    node: Any = obj
-    for seg in at:
-        if isinstance(seg, int) and isinstance(node, list) and 0 <= seg < len(node):
-            item = node[seg]
-            name = item.get("name") if isinstance(item, dict) else None
-            out.append(Match("name", str(name)) if name else seg)
-            node = item
-            continue
-        out.append(seg)
-        node = node.get(seg) if isinstance(node, dict) else None
-    return tuple(out)

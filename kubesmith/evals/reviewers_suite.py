@@ -23,20 +23,7 @@ from typing import Any
 
 import yaml
 
-from kubesmith.agent.reasons import ChangeContext, Stated, read_reason
-
-PARAMS = {
-    "required_label": ("key", "value"),
-    "required_annotation": ("key", "value"),
-    "memory_limit_equals_request": (),
-    "forbidden_registry": ("registry", "replacement"),
-    "min_replicas": ("n",),
-    "no_latest_tag": (),
-    "image_pull_policy": ("policy",),
-    "pdb_required": (),
-    "field_predicate": ("on", "path", "op", "value"),
-}
-"""The parameters compared, per rule kind (``kinds`` of a field predicate follow its path)."""
+from kubesmith.agent.reasons import RULE_PARAMS, ChangeContext, Stated, read_reason
 
 
 @dataclass(frozen=True)
@@ -53,7 +40,7 @@ class Comment:
 def _stated(raw: dict[Any, Any]) -> Stated:
     kind = str(raw["kind"])
     raw = {("on" if k is True else str(k)): v for k, v in raw.items()}  # YAML 1.1: `on` is true
-    return Stated(kind, {p: raw.get(p) for p in PARAMS[kind]})
+    return Stated(kind, {p: raw.get(p) for p in RULE_PARAMS[kind]})
 
 
 @lru_cache(maxsize=1)
@@ -94,7 +81,7 @@ def canonical(found: Sequence[Stated]) -> set[str]:
     """Rules as comparable strings (only the compared parameters, in a fixed order)."""
     out = set()
     for s in found:
-        keys = PARAMS.get(s.kind, tuple(sorted(s.params)))
+        keys = RULE_PARAMS.get(s.kind, tuple(sorted(s.params)))
         out.add(s.kind + repr([(k, s.params.get(k)) for k in keys]))
     return out
 

@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +23,12 @@ from kubesmith.model import Outcome, Proposal, PullRequest, from_json, to_json
 from kubesmith.store._claims import ClaimsMixin
 from kubesmith.store._learning import LearningMixin, iter_import
 from kubesmith.store._orm import OutcomeRow, ProposalRow, PullRequestRow
-from kubesmith.store._pulls import PullRequestsMixin, like_prefix, pr_where
+from kubesmith.store._pulls import PullRequestsMixin, like_prefix, pr_where, utc_now
 from kubesmith.store._rows import check_status, merge_outcomes, proposal_from_row
 from kubesmith.store.engine import WRITE_FLAG, open_engine
 from kubesmith.store.fingerprint import fingerprint
 from kubesmith.store.records import Rule
 from kubesmith.store.redact import redact_outcome, redact_proposal
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 class Store(PullRequestsMixin, ClaimsMixin, LearningMixin):
@@ -193,7 +188,7 @@ class Store(PullRequestsMixin, ClaimsMixin, LearningMixin):
         """
         check_status(outcome.status)
         clean = redact_outcome(outcome)
-        now = _now()
+        now = utc_now()
         with self._session(write=True) as s:
             row = s.scalars(
                 select(OutcomeRow).where(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from kubesmith.errors import ForgeError, UsageError
 from kubesmith.model import Outcome, Proposal, PullRequest, ReviewComment
-from kubesmith.tools.git import GitRepo
+from kubesmith.tools.git import TRAILER, GitRepo
 
 if TYPE_CHECKING:
     from kubesmith.store import PullRequestRecord, Store
@@ -93,9 +93,7 @@ class LocalForge:
             proposal = self.store.get_proposal(record.proposal_id)
             tip = self.git.resolve(record.branch)
             follow_up = self.git.diff(proposal.commit, tip) if proposal.commit else ""
-            message = (
-                f"Merge {record.branch}: {record.title}\n\nKubesmith-Proposal: {proposal.id}\n"
-            )
+            message = f"Merge {record.branch}: {record.title}\n\n{TRAILER}: {proposal.id}\n"
             self.git.merge(record.branch, record.base, message)
             self.store.set_pull_request_status(record.pr.id, self.name, "accepted", expect="open")
         self.store.record_outcome(

@@ -30,7 +30,7 @@ from kubesmith.tools.forges.body import METADATA_RE, read_metadata
 from kubesmith.tools.forges.github.client import GitHubClient, client_from_settings, pr_number
 from kubesmith.tools.forges.github.http import GitHubAPIError
 from kubesmith.tools.forges.github.push import Pusher
-from kubesmith.tools.git import GitRepo
+from kubesmith.tools.git import TRAILER, GitRepo
 
 if TYPE_CHECKING:
     from kubesmith.config import Settings
@@ -230,7 +230,7 @@ class GitHubForge:
             if name == proposal.branch:
                 continue
             tip = self.pusher.fetch(name)
-            log_format = "%H %P %T %(trailers:key=Kubesmith-Proposal,valueonly,separator=%x2C)"
+            log_format = f"%H %P %T %(trailers:key={TRAILER},valueonly,separator=%x2C)"
             history = self.git.run(
                 "log", "--first-parent", "--max-count=50", f"--format={log_format}", tip
             )

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import git
 
 from kubesmith.errors import ForgeError, GitError
-from kubesmith.tools.git import BRANCH_PREFIX, GitRepo
+from kubesmith.tools.git import BRANCH_PREFIX, TRAILER, GitRepo
 
 _AUTH_FAILED = (
     "could not read Username",
@@ -204,7 +204,7 @@ def proposal_of(repo: GitRepo, commit: str) -> str | None:
     except GitError:
         return None
     for line in reversed(message.splitlines()):
-        if line.startswith("Kubesmith-Proposal:"):
+        if line.startswith(f"{TRAILER}:"):
             return line.partition(":")[2].strip() or None
     return None
 

@@ -104,7 +104,6 @@ CLAIM = (
 )
 
 
-@pytest.mark.slow
 @pytest.mark.slow  # four processes
 def test_identical_proposals_at_once_one_claim(store_url: str) -> None:
     """Four processes claim the same change at once: one wins, three name the winner."""

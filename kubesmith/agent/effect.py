@@ -33,14 +33,15 @@ from kubesmith.agent.effect_render import (
     leaves,
     render_tree,
     rendered_diff_text,
+    tree_graph,
 )
+from kubesmith.agent.validation.files import KUSTOMIZATION_NAMES
 from kubesmith.model import Change, Finding, Match, format_path, parse_path
 
 if TYPE_CHECKING:
     from kubesmith.workspace import Workspace
 
 VALIDATOR = "effect"
-_KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 _IDENTITY = {("apiVersion",), ("kind",), ("metadata", "name"), ("metadata", "namespace")}
 
 
@@ -80,7 +81,7 @@ class _Expect:
 
 
 def is_kustomization(file: str) -> bool:
-    return posixpath.basename(file) in _KUSTOMIZATION_FILES
+    return posixpath.basename(file) in KUSTOMIZATION_NAMES
 
 
 _memo: list[tuple[object, Effect]] = []
@@ -96,22 +97,17 @@ def prove(ws: Workspace, changes: Sequence[Change]) -> Effect:
     if not changes:
         return Effect()
     memo_key = (str(ws.root), tuple(ws.modified_files().items()), tuple(changes))
-    if _memo and _memo[0][0] == memo_key:
-        return _memo[0][1]
+    last = _memo[0] if _memo else None  # read once: another thread may replace it
+    if last is not None and last[0] == memo_key:
+        return last[1]
     changed = {c.file for c in changes}
     with written(ws, proposed=False) as old_tree, written(ws) as new_tree:
-        before = render_tree(old_tree, changed)
-        after = render_tree(new_tree, changed)
-    effect = judge(changes, before, after, patch_files(new_tree))
+        before = render_tree(old_tree, tree_graph(old_tree), changed)
+        graph = tree_graph(new_tree)
+        after = render_tree(new_tree, graph, changed)
+    effect = judge(changes, before, after, graph.patch_files())
     _memo[:] = [(memo_key, effect)]
     return effect
-
-
-def patch_files(root: Any) -> set[str]:
-    from kubesmith.agent.validation.kustomizations import Graph
-    from kubesmith.agent.validation.kustomizations import read as read_kustomizations
-
-    return Graph.of(read_kustomizations(root.resolve())).patch_files()
 
 
 def judge(
@@ -185,12 +181,18 @@ def _leaves_of(value: Any, prefix: Leaf, *, in_patch: bool) -> tuple[tuple[Leaf,
     return tuple((p, v) for p, v in leaves(value, prefix).items())
 
 
-def _targets(c: Change, envs: dict[str, Environment]) -> list[Deployed]:
+def _document(c: Change) -> tuple[str, str]:
+    """Kind and name of the document ``c`` edits (an added resource: as written)."""
     kind, name = (c.ref.kind, c.ref.name) if c.ref is not None else ("", "")
     if c.operation == "add" and isinstance(c.new, dict):
         meta = c.new.get("metadata")
         kind = str(c.new.get("kind", kind))
         name = str(meta.get("name", name)) if isinstance(meta, dict) else name
+    return kind, name
+
+
+def _targets(c: Change, envs: dict[str, Environment]) -> list[Deployed]:
+    kind, name = _document(c)
     return [o for env in envs.values() for o in env.objects if o.made_from(c.file, kind, name)]
 
 
@@ -334,11 +336,7 @@ def _related(a: Leaf, b: Leaf) -> bool:
 
 def _explains(ex: _Expect, d: Delta, old: Deployed | None, new: Deployed | None) -> bool:
     c = ex.change
-    kind, name = (c.ref.kind, c.ref.name) if c.ref is not None else ("", "")
-    if c.operation == "add" and isinstance(c.new, dict):
-        meta = c.new.get("metadata")
-        kind = str(c.new.get("kind", kind))
-        name = str(meta.get("name", name)) if isinstance(meta, dict) else name
+    kind, name = _document(c)
     objs = [o for o in (new, old) if o is not None and o.made_from(c.file, kind, name)]
     if not objs:
         return False

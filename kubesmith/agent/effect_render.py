@@ -84,37 +84,33 @@ def key_of(obj: dict[str, Any]) -> Key:
     return (ref.kind, ref.namespace or "", ref.name)
 
 
-def render_tree(root: Path, changed: set[str]) -> dict[str, Environment]:
-    """The environments of the tree at ``root`` that read one of ``changed``, rendered."""
-    from kubesmith.agent.validation.rendering import _Documents, build, render_root
+def render_tree(root: Path, graph: Graph, changed: set[str]) -> dict[str, Environment]:
+    """The environments of the tree at ``root`` (its kustomizations: ``graph``) that read one
+    of ``changed``, rendered."""
+    from kubesmith.agent.validation.rendering import build_roots
 
     root = root.resolve()
-    graph = Graph.of(read_kustomizations(root))
-    tops = graph.affected(changed) if graph.nodes else []
     out: dict[str, Environment] = {}
-    in_builds: set[str] = set()
-    for top in graph.roots():
-        in_builds.update(graph.tree(top))
-    if tops:
-        docs = _Documents(root)
-        with render_root(root) as tree:
-            for top in tops:
-                done = build(tree, graph, top, docs)
-                chain = tuple(k.file for k in graph.chain(top))
-                name = top.dir or "."
-                if done.failure is not None:
-                    out[name] = Environment(name, chain, failure=done.failure.message)
-                    continue
-                objs = tuple(
-                    Deployed(
-                        name, key_of(m.obj), m.obj, tuple(_source(s) for s in m.sources), chain
-                    )
-                    for m in done.manifests
-                )
-                out[name] = Environment(name, chain, objs)
+    for done in build_roots(root, graph, graph.affected(changed)):
+        chain = tuple(k.file for k in graph.chain(done.root))
+        name = done.root.dir or "."
+        if done.failure is not None:
+            out[name] = Environment(name, chain, failure=done.failure.message)
+            continue
+        objs = tuple(
+            Deployed(name, key_of(m.obj), m.obj, tuple(_source(s) for s in m.sources), chain)
+            for m in done.manifests
+        )
+        out[name] = Environment(name, chain, objs)
+    in_builds = {f for top in graph.roots() for f in graph.tree(top)}
     for rel in sorted(changed - in_builds):
         out[rel] = Environment(rel, (), tuple(_plain(root, rel)))
     return out
+
+
+def tree_graph(root: Path) -> Graph:
+    """The build graph of the kustomizations under ``root``."""
+    return Graph.of(read_kustomizations(root.resolve()))
 
 
 def _source(doc: Any) -> Source:

@@ -87,6 +87,15 @@ def render_root(root: Path) -> Iterator[Path]:
         yield copy
 
 
+def build_roots(root: Path, graph: Graph, tops: list[KustomizationFile]) -> list[Build]:
+    """Render each of ``tops`` from the tree at ``root``, its documents read once for all."""
+    if not tops:
+        return []
+    docs = _Documents(root)
+    with render_root(root) as tree:
+        return [build(tree, graph, top, docs) for top in tops]
+
+
 def build(
     tree: Path, graph: Graph, top: KustomizationFile, docs: _Documents, timeout: float = 60.0
 ) -> Build:
@@ -187,8 +196,7 @@ def render(root: Path, folder: str) -> list[RenderedManifest]:
     top = graph.nodes.get(folder.strip("/"))
     if top is None:
         raise UsageError(f"no kustomization in {folder!r} under {root}")
-    with render_root(root) as tree:
-        done = build(tree, graph, top, _Documents(root))
+    [done] = build_roots(root, graph, [top])
     if done.failure is not None:
         raise ToolError(done.failure.message)
     return list(done.manifests)

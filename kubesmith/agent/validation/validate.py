@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 
 from kubesmith.agent.validation.baseline import mark_preexisting, unique
 from kubesmith.agent.validation.files import Discovered, discover
-from kubesmith.agent.validation.kustomizations import Graph, KustomizationFile
+from kubesmith.agent.validation.kustomizations import Graph
+from kubesmith.agent.validation.kustomizations import read as read_kustomizations
 from kubesmith.agent.validation.running import Runner
 from kubesmith.config import Settings
 from kubesmith.model import Finding, Manifest
@@ -135,14 +136,14 @@ def _run(
     found: Discovered,
     touched: set[str] | None,
 ) -> tuple[list[Finding], tuple[str, ...]]:
-    from kubesmith.agent.validation import kustomizations
+    from kubesmith.agent.validation.rendering import build_roots
 
-    kusts = kustomizations.read(root)
+    kusts = read_kustomizations(root)
     graph = Graph.of(kusts)
     tops = graph.affected(touched) if kusts else []
     if touched is not None:
         _prepare(root, runner.validators, found)
-    builds = _build(root, graph, tops)
+    builds = build_roots(root, graph, tops)
     # A patch is judged as the builds render it; one no build renders is a whole resource.
     patches = graph.patch_files()
     rendered = {s.file for b in builds for m in b.manifests for s in m.sources}
@@ -155,16 +156,6 @@ def _run(
         keep = _relevant(graph, b, touched)
         findings.extend(f for f in runner.rendered(b.manifests) if keep(f))
     return unique(findings), tuple(b.root.file for b in builds)
-
-
-def _build(root: Path, graph: Graph, tops: list[KustomizationFile]) -> list[Build]:
-    if not tops:
-        return []
-    from kubesmith.agent.validation.rendering import _Documents, build, render_root
-
-    docs = _Documents(root)
-    with render_root(root) as tree:
-        return [build(tree, graph, top, docs) for top in tops]
 
 
 def _relevant(graph: Graph, b: Build, touched: set[str] | None) -> Callable[[Finding], bool]:

@@ -80,8 +80,9 @@ def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
     # Deleted files select the builds that used them too (there is nothing else to read). A
     # link the pull request adds is a finding, never read: the checkout holds it as a plain
     # file with its target's path, which must not pass for a manifest either.
-    links = _links(co)
-    changed = (set(co.changed_files()) | _deleted(co)) - links
+    merge_base = co.git("merge-base", co.base_sha, co.head_sha).strip()
+    links = _links(co, merge_base)
+    changed = (set(co.changed_files()) | _deleted(co, merge_base)) - links
     with ExitStack() as stack:
         validators = build_validators(settings, co.base)
         if changed and settings.dry_run.mode != "off":
@@ -98,11 +99,10 @@ def validate_checkout(co: Checkout, settings: Settings) -> Verdict:
     return Verdict((*report.files, *sorted(links)), (*refused, *report.findings), names)
 
 
-def _links(co: Checkout) -> set[str]:
+def _links(co: Checkout, merge_base: str) -> set[str]:
     """Symbolic links the pull request adds or changes (git mode 120000 at its head)."""
     from kubesmith.reading import display_name
 
-    merge_base = co.git("merge-base", co.base_sha, co.head_sha).strip()
     out = co.git(
         "diff", "--raw", "--no-renames", "--diff-filter=ACMT", "-z", merge_base, co.head_sha,
         errors="surrogateescape",
@@ -116,9 +116,8 @@ def _links(co: Checkout) -> set[str]:
     return links
 
 
-def _deleted(co: Checkout) -> set[str]:
-    """Files the pull request deletes (relative to the merge base)."""
-    merge_base = co.git("merge-base", co.base_sha, co.head_sha).strip()
+def _deleted(co: Checkout, merge_base: str) -> set[str]:
+    """Files the pull request deletes (relative to ``merge_base``)."""
     out = co.git(
         "diff", "--name-only", "--diff-filter=D", "-z", merge_base, co.head_sha,
         errors="surrogateescape",

@@ -103,10 +103,6 @@ def leaves_root(path: Path, root: Path) -> bool:
 
 def refused_link(rel: str, what: str = "file") -> Finding:
     """The error finding for a link that leaves the repository (it is never read)."""
-    return _refused(rel, what)
-
-
-def _refused(rel: str, what: str = "file") -> Finding:
     return Finding(
         VALIDATOR, "error",
         f"symbolic link to a {what} outside the repository: not read (a manifest must be a "
@@ -174,13 +170,13 @@ def discover(
             if only is not None and rel not in only:
                 continue
             if leaves_root(absolute, root):
-                refused[rel] = _refused(rel, "folder" if absolute.is_dir() else "file")
+                refused[rel] = refused_link(rel, "folder" if absolute.is_dir() else "file")
             elif absolute.is_file():
                 found[rel] = absolute
             continue
         if leaves_root(absolute, root):
             rel = absolute.relative_to(root).as_posix()
-            refused[rel] = _refused(rel, "folder")
+            refused[rel] = refused_link(rel, "folder")
             continue
         for rel, e in walk(root, absolute):
             name = e.name
@@ -190,7 +186,7 @@ def discover(
             if is_link and leaves_root(Path(e.path), root):
                 linked_dir = os.path.isdir(e.path)
                 if wanted(rel) or (linked_dir and (only is None or rel in only)):
-                    refused[rel] = _refused(rel, "folder" if linked_dir else "file")
+                    refused[rel] = refused_link(rel, "folder" if linked_dir else "file")
                 continue
             if not (name.endswith(SUFFIXES) or name == "Kustomization") or not wanted(rel):
                 continue

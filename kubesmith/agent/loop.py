@@ -339,6 +339,7 @@ class Agent:
         max_rounds = max(1, self.settings.llm.max_iterations)
         previous: ChangeSet | None = None
         checked: ChangeSet | None = None
+        changes: list[Change] = []
         findings: list[Finding] = []
         usage = Usage()
         rounds = 0
@@ -362,18 +363,16 @@ class Agent:
             try:
                 changes, findings = self.check(base, checked)
             except EditRejected as e:
-                findings = [Finding("apply", "error", str(e))]
+                base.workspace.reset()
+                changes, findings = [], [Finding("apply", "error", str(e))]
                 continue
             if not any(f.severity == "error" for f in findings):
                 return Attempt(
                     replace(checked, usage=usage), tuple(changes), tuple(findings), round_no
                 )
+        # The base workspace holds the last checked change applied (nothing when it could not
+        # apply): it is the result, with its findings.
         assert checked is not None
-        try:
-            changes, _ = self.check(base, checked)
-        except EditRejected:
-            base.workspace.reset()
-            changes = []
         return Attempt(replace(checked, usage=usage), tuple(changes), tuple(findings), rounds)
 
     def _first_plan(

@@ -136,14 +136,16 @@ def _run(
     found: Discovered,
     touched: set[str] | None,
 ) -> tuple[list[Finding], tuple[str, ...]]:
-    from kubesmith.agent.validation.rendering import build_roots
-
     kusts = read_kustomizations(root)
     graph = Graph.of(kusts)
     tops = graph.affected(touched) if kusts else []
     if touched is not None:
         _prepare(root, runner.validators, found)
-    builds = build_roots(root, graph, tops)
+    builds: list[Build] = []
+    if tops:  # the rendering module stays unloaded on a repository with nothing to build
+        from kubesmith.agent.validation.rendering import build_roots
+
+        builds = build_roots(root, graph, tops)
     # A patch is judged as the builds render it; one no build renders is a whole resource.
     patches = graph.patch_files()
     rendered = {s.file for b in builds for m in b.manifests for s in m.sources}
